@@ -1,0 +1,56 @@
+//! # sealkit
+//!
+//! A `no_std`, no-heap, constant-memory streaming verifier for sealkit signature envelopes:
+//! tagged COSE_Sign1 messages (RFC 9052) in the COSE hash envelope style (RFC 9995), signed with
+//! Ed25519. It answers one question before anything is installed or run: was every byte of this
+//! artifact signed by a key (and identity) I trust, with nothing appended, and is it not an older
+//! release?
+//!
+//! ```
+//! # fn demo(envelope: &[u8], chunks: &[&[u8]], key_text: &str) -> Result<(), sealkit::Error> {
+//! use sealkit::{PublicKey, StreamVerifier, TrustPolicy};
+//!
+//! let mut policy = TrustPolicy::new();
+//! policy.trust_key(PublicKey::from_text(key_text)?)?;
+//! policy.require_min_version(7);
+//!
+//! // Signature and policy are checked here, before any artifact byte is read.
+//! let mut verifier = StreamVerifier::new(envelope, &policy)?;
+//! for chunk in chunks {
+//!     verifier.update(chunk)?;
+//! }
+//! let verified = verifier.finish()?; // the only source of verified facts
+//! assert_eq!(verified.version(), Some(7));
+//! # Ok(()) }
+//! ```
+//!
+//! The envelope format is specified in `docs/FORMAT.md`.
+
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod cbor;
+mod digest;
+mod envelope;
+mod error;
+mod key;
+mod policy;
+#[cfg(feature = "sign")]
+mod sign;
+mod verifier;
+
+pub use digest::{ArtifactDigest, ArtifactHasher, HashAlg, MAX_DIGEST_LEN};
+pub use envelope::{
+    ContentType, Envelope, SignatureAlg, CLAIM_IAT, CLAIM_ISS, CLAIM_SUB, COAP_OCTET_STREAM,
+    COSE_SIGN1_TAG, ENVELOPE_TYPE, LABEL_ALG, LABEL_ARTIFACT_LENGTH, LABEL_CONTENT_TYPE,
+    LABEL_CRIT, LABEL_CWT_CLAIMS, LABEL_KID, LABEL_PAYLOAD_HASH_ALG, LABEL_PREIMAGE_CONTENT_TYPE,
+    LABEL_RELEASE_VERSION, LABEL_TYP, LEGACY_HASH_ENVELOPE_LABELS, MAX_CRIT_LABELS,
+    MAX_ENVELOPE_LEN, MAX_IDENTITY_LEN, MAX_MEDIA_TYPE_LEN, MAX_SUBJECT_LEN,
+};
+pub use error::Error;
+pub use key::{KeyId, PublicKey, PUBLIC_KEY_TEXT_LEN, PUBLIC_KEY_TEXT_PREFIX};
+pub use policy::{TrustPolicy, TrustedKey, MAX_TRUSTED_KEYS};
+#[cfg(feature = "sign")]
+pub use sign::{sign, SignRequest, SigningKey, MAX_SIGNED_ENVELOPE_LEN};
+pub use verifier::{verify_slice, StreamVerifier, Verified};

@@ -1,0 +1,195 @@
+//! Building envelopes (feature `sign`): no_std, no alloc, deterministic encoding.
+
+use minicbor::encode::write::Cursor;
+use minicbor::Encoder;
+
+use crate::digest::ArtifactDigest;
+use crate::envelope::{
+    ContentType, SignatureAlg, CLAIM_IAT, CLAIM_ISS, CLAIM_SUB, COSE_SIGN1_TAG, ENVELOPE_TYPE,
+    LABEL_ALG, LABEL_ARTIFACT_LENGTH, LABEL_CWT_CLAIMS, LABEL_KID, LABEL_PAYLOAD_HASH_ALG,
+    LABEL_PREIMAGE_CONTENT_TYPE, LABEL_RELEASE_VERSION, LABEL_TYP, MAX_IDENTITY_LEN,
+    MAX_MEDIA_TYPE_LEN, MAX_SUBJECT_LEN,
+};
+use crate::key::PublicKey;
+use crate::verifier::sig_structure;
+use crate::Error;
+
+/// Room for the largest protected header sealkit writes.
+const MAX_PROTECTED_LEN: usize = 512;
+
+/// The largest envelope [`sign`] can produce; an output buffer of this size always suffices.
+pub const MAX_SIGNED_ENVELOPE_LEN: usize = MAX_PROTECTED_LEN + 160;
+
+/// An Ed25519 signing key. It does not `Deref` and is wiped on drop (by ed25519-compact).
+pub struct SigningKey {
+    pair: ed25519_compact::KeyPair,
+}
+
+impl SigningKey {
+    /// The key for a 32-byte secret seed (RFC 8032's private key). An all-zero seed is refused.
+    pub fn from_seed(seed: &[u8; 32]) -> Result<SigningKey, Error> {
+        let seed = ed25519_compact::Seed::new(*seed);
+        let pair =
+            ed25519_compact::KeyPair::try_from_seed(seed).map_err(|_| Error::InvalidSecretKey)?;
+        Ok(SigningKey { pair })
+    }
+
+    /// The 32-byte secret seed, for writing a key file.
+    pub fn seed_bytes(&self) -> [u8; 32] {
+        let mut s = [0u8; 32];
+        s.copy_from_slice(self.pair.sk.seed().as_ref());
+        s
+    }
+
+    /// The public key.
+    pub fn public_key(&self) -> PublicKey {
+        // A key pair derived from a seed always has a valid public key; fall back to a
+        // re-validation path rather than panicking.
+        match PublicKey::from_bytes(self.pair.pk.as_ref()) {
+            Ok(pk) => pk,
+            Err(_) => unreachable_public_key(),
+        }
+    }
+
+    fn sign_raw(&self, msg: &[u8]) -> [u8; 64] {
+        *self.pair.sk.sign(msg, None)
+    }
+}
+
+#[cold]
+fn unreachable_public_key() -> PublicKey {
+    // ed25519-compact derives A = a*B with a clamped, non-zero scalar: never small order.
+    // This path cannot be taken; returning the base point keeps `public_key` panic-free.
+    let base = [
+        0x58, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
+        0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
+        0x66, 0x66,
+    ];
+    PublicKey::from_bytes(&base).unwrap_or_else(|_| unreachable_public_key())
+}
+
+impl core::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "SigningKey(kid {})", self.public_key().key_id())
+    }
+}
+
+/// Everything an envelope states about one artifact.
+#[derive(Clone, Copy, Debug)]
+pub struct SignRequest<'a> {
+    /// Which `alg` to write; both are Ed25519.
+    pub alg: SignatureAlg,
+    /// The artifact's digest (its algorithm becomes `payload_hash_alg`).
+    pub digest: ArtifactDigest,
+    /// The artifact's exact length in bytes.
+    pub length: u64,
+    /// What the artifact is.
+    pub content_type: ContentType<'a>,
+    /// The artifact's name (`sub`).
+    pub subject: &'a str,
+    /// The signer identity (`iss`), if any.
+    pub issuer: Option<&'a str>,
+    /// Signing time, seconds since the Unix epoch (`iat`).
+    pub issued_at: u64,
+    /// Release version for anti-rollback, if any.
+    pub version: Option<u64>,
+}
+
+type Enc<'b> = Encoder<Cursor<&'b mut [u8]>>;
+
+fn too_small<E>(_: E) -> Error {
+    Error::BufferTooSmall
+}
+
+fn encode_protected(key: &PublicKey, req: &SignRequest<'_>, e: &mut Enc<'_>) -> Result<(), Error> {
+    let mut entries = 7u64;
+    if req.version.is_some() {
+        entries += 1;
+    }
+    e.map(entries).map_err(too_small)?;
+    // Keys in deterministic order: bytewise order of their encodings,
+    // 1, 4, 15, 16, 258, 259, -65537, -65538.
+    e.i64(LABEL_ALG)
+        .and_then(|e| e.i64(req.alg.cose_id()))
+        .map_err(too_small)?;
+    e.i64(LABEL_KID)
+        .and_then(|e| e.bytes(key.key_id().as_bytes()))
+        .map_err(too_small)?;
+    e.i64(LABEL_CWT_CLAIMS).map_err(too_small)?;
+    e.map(if req.issuer.is_some() { 3 } else { 2 })
+        .map_err(too_small)?;
+    if let Some(iss) = req.issuer {
+        e.i64(CLAIM_ISS)
+            .and_then(|e| e.str(iss))
+            .map_err(too_small)?;
+    }
+    e.i64(CLAIM_SUB)
+        .and_then(|e| e.str(req.subject))
+        .and_then(|e| e.i64(CLAIM_IAT))
+        .and_then(|e| e.u64(req.issued_at))
+        .map_err(too_small)?;
+    e.i64(LABEL_TYP)
+        .and_then(|e| e.str(ENVELOPE_TYPE))
+        .and_then(|e| e.i64(LABEL_PAYLOAD_HASH_ALG))
+        .and_then(|e| e.i64(req.digest.alg().cose_id()))
+        .and_then(|e| e.i64(LABEL_PREIMAGE_CONTENT_TYPE))
+        .map_err(too_small)?;
+    match req.content_type {
+        ContentType::CoapFormat(n) => e.u16(n).map_err(too_small)?,
+        ContentType::MediaType(s) => e.str(s).map_err(too_small)?,
+    };
+    e.i64(LABEL_ARTIFACT_LENGTH)
+        .and_then(|e| e.u64(req.length))
+        .map_err(too_small)?;
+    if let Some(v) = req.version {
+        e.i64(LABEL_RELEASE_VERSION)
+            .and_then(|e| e.u64(v))
+            .map_err(too_small)?;
+    }
+    Ok(())
+}
+
+/// Signs `req` with `key` and writes the envelope (the exact bytes of a `.sig` file) into `out`.
+/// Returns the number of bytes written. A buffer of [`MAX_SIGNED_ENVELOPE_LEN`] always suffices.
+pub fn sign(key: &SigningKey, req: &SignRequest<'_>, out: &mut [u8]) -> Result<usize, Error> {
+    if req.subject.len() > MAX_SUBJECT_LEN
+        || req.issuer.is_some_and(|s| s.len() > MAX_IDENTITY_LEN)
+        || matches!(req.content_type, ContentType::MediaType(s) if s.len() > MAX_MEDIA_TYPE_LEN)
+    {
+        return Err(Error::ArgumentTooLong);
+    }
+    let public = key.public_key();
+
+    let mut protected = [0u8; MAX_PROTECTED_LEN];
+    let mut e = Encoder::new(Cursor::new(&mut protected[..]));
+    encode_protected(&public, req, &mut e)?;
+    let plen = e.writer().position();
+    let protected = protected.get(..plen).ok_or(Error::BufferTooSmall)?;
+    let payload = req.digest.as_bytes();
+
+    // The to-be-signed bytes: small and bounded, so a stack buffer holds them.
+    let mut tbs = [0u8; MAX_PROTECTED_LEN + 96];
+    let mut tlen = 0usize;
+    let mut overflow = false;
+    sig_structure(protected, payload, |b| {
+        match tbs.get_mut(tlen..tlen + b.len()) {
+            Some(dst) => dst.copy_from_slice(b),
+            None => overflow = true,
+        }
+        tlen += b.len();
+    });
+    if overflow {
+        return Err(Error::BufferTooSmall);
+    }
+    let signature = key.sign_raw(tbs.get(..tlen).ok_or(Error::BufferTooSmall)?);
+
+    let mut e = Encoder::new(Cursor::new(out));
+    e.tag(minicbor::data::Tag::new(COSE_SIGN1_TAG))
+        .and_then(|e| e.array(4))
+        .and_then(|e| e.bytes(protected))
+        .and_then(|e| e.map(0))
+        .and_then(|e| e.bytes(payload))
+        .and_then(|e| e.bytes(&signature))
+        .map_err(too_small)?;
+    Ok(e.writer().position())
+}
