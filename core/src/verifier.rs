@@ -15,10 +15,11 @@ use crate::Error;
 struct Claims {
     alg: SignatureAlg,
     kid: KeyId,
-    issuer: Option<String<MAX_IDENTITY_LEN>>,
-    subject: String<MAX_SUBJECT_LEN>,
+    // Lengths as u8 (all limits are below 256) keep the verifier state small.
+    issuer: Option<String<MAX_IDENTITY_LEN, u8>>,
+    subject: String<MAX_SUBJECT_LEN, u8>,
     coap_format: Option<u16>,
-    media_type: String<MAX_MEDIA_TYPE_LEN>,
+    media_type: String<MAX_MEDIA_TYPE_LEN, u8>,
     issued_at: u64,
     version: Option<u64>,
 }
@@ -148,7 +149,7 @@ pub(crate) fn sig_structure(protected: &[u8], payload: &[u8], mut absorb: impl F
     absorb(payload);
 }
 
-fn copy_str<const N: usize>(s: &str) -> Result<String<N>, Error> {
+fn copy_str<const N: usize>(s: &str) -> Result<String<N, u8>, Error> {
     String::try_from(s).map_err(|_| Error::FieldTooLong)
 }
 
