@@ -1,1 +1,82 @@
-fn main() {}
+//! `sealkit`: sign files and verify them with sealkit envelopes.
+
+#![forbid(unsafe_code)]
+
+mod commands;
+mod error;
+mod keyfile;
+mod output;
+mod passphrase;
+mod progress;
+mod read;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::commands::{inspect, keygen, sign, verify};
+use crate::error::{CliError, EXIT_USAGE};
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  success; for verify: the file verified
+  1  rejected: verify found the signature, the policy or the file unacceptable;
+     inspect found the envelope malformed; demo saw an unexpected outcome
+  2  usage error, unusable key, or I/O error
+
+Environment:
+  SEALKIT_PASSPHRASE  passphrase for encrypted secret keys (when --passphrase-file is not given)
+  SOURCE_DATE_EPOCH   signing time for sign when --issued-at is not given
+
+Key file formats: docs/KEYS.md.";
+
+/// Sign files and verify them with sealkit signature envelopes (COSE hash envelopes, Ed25519).
+#[derive(Debug, Parser)]
+#[command(name = "sealkit", version, about, after_help = AFTER_HELP)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Generate a key pair: NAME.key (secret, encrypted, mode 0600) and NAME.pub.
+    #[command(after_help = AFTER_HELP)]
+    Keygen(keygen::KeygenArgs),
+    /// Sign a file: writes FILE.sig, the signature envelope.
+    #[command(after_help = AFTER_HELP)]
+    Sign(sign::SignArgs),
+    /// Verify a file against its signature and trusted public keys.
+    #[command(after_help = AFTER_HELP)]
+    Verify(verify::VerifyArgs),
+    /// Show what a signature envelope claims, without verifying it.
+    #[command(after_help = AFTER_HELP)]
+    Inspect(inspect::InspectArgs),
+    /// Run the whole job end to end in a temporary directory.
+    #[command(after_help = AFTER_HELP)]
+    Demo,
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    Ok(match cli.command {
+        Command::Keygen(args) => keygen::run(&args).map(|()| ExitCode::SUCCESS)?,
+        Command::Sign(args) => sign::run(&args).map(|()| ExitCode::SUCCESS)?,
+        Command::Verify(args) => verify::run(&args),
+        Command::Inspect(args) => inspect::run(&args),
+        Command::Demo => commands::demo::run()?,
+    })
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match dispatch(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("sealkit: error: {err:#}");
+            match err.downcast_ref::<CliError>() {
+                Some(e) => e.exit_code(),
+                None => ExitCode::from(EXIT_USAGE),
+            }
+        }
+    }
+}

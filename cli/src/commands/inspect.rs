@@ -1,0 +1,105 @@
+//! `sealkit inspect`: show what an envelope claims, without verifying anything.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use sealkit::Envelope;
+use serde_json::{json, Value};
+
+use crate::commands::verify::read_envelope;
+use crate::error::CliError;
+use crate::output::{content_type, envelope_json, hex, utc};
+
+/// Arguments of `sealkit inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The signature envelope (`-` for standard input).
+    #[arg(value_name = "SIG")]
+    pub sig: PathBuf,
+
+    /// Print one JSON object on standard output instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn text(env: &Envelope<'_>, name: &str, size: usize) -> String {
+    let mut lines = vec![
+        format!("{name}: UNVERIFIED envelope contents (nothing below has been checked;"),
+        "use `sealkit verify` to check the signature and the file)".to_string(),
+        format!(
+            "  alg:          {} ({})",
+            env.unverified_alg().name(),
+            env.unverified_alg().cose_id()
+        ),
+        format!("  key id:       {}", env.unverified_kid()),
+        format!(
+            "  identity:     {}",
+            env.unverified_issuer().unwrap_or("(none)")
+        ),
+        format!("  subject:      {}", env.unverified_subject()),
+        format!(
+            "  version:      {}",
+            env.unverified_version()
+                .map_or_else(|| "(none)".to_string(), |v| v.to_string())
+        ),
+        format!(
+            "  content type: {}",
+            content_type(env.unverified_content_type())
+        ),
+        format!("  length:       {} bytes", env.unverified_length()),
+        format!(
+            "  digest:       {}:{}",
+            env.unverified_hash_alg().name(),
+            hex(env.unverified_digest())
+        ),
+        format!(
+            "  signed at:    {} ({})",
+            utc(env.unverified_issued_at()),
+            env.unverified_issued_at()
+        ),
+        format!("  envelope:     {size} bytes"),
+    ];
+    lines.push(String::new());
+    lines.join("\n")
+}
+
+/// Runs `inspect`; returns the exit code (1 for a malformed envelope, 2 for I/O errors).
+pub fn run(args: &InspectArgs) -> ExitCode {
+    let name = args.sig.display().to_string();
+    let result = read_envelope(&args.sig).and_then(|bytes| {
+        // Parse into owned output right away: the envelope borrows `bytes`.
+        match Envelope::parse(&bytes) {
+            Ok(env) => Ok(if args.json {
+                let mut m = envelope_json(&env, bytes.len());
+                m.insert("verified".into(), json!(false));
+                m.insert("error".into(), Value::Null);
+                Value::Object(m).to_string() + "\n"
+            } else {
+                text(&env, &name, bytes.len())
+            }),
+            Err(error) => Err(CliError::Rejected {
+                error,
+                context: name.clone(),
+                detail: String::new(),
+            }),
+        }
+    });
+    match result {
+        Ok(out) => {
+            print!("{out}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            if args.json {
+                println!(
+                    "{}",
+                    json!({"verified": false, "error": e.to_json()})
+                );
+            } else {
+                eprintln!("sealkit: error: {e}");
+            }
+            e.exit_code()
+        }
+    }
+}

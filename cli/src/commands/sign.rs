@@ -1,0 +1,305 @@
+//! `sealkit sign`: hash a file (streaming) and write its signature envelope.
+
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use clap::{Args, ValueEnum};
+use sealkit::{
+    ArtifactHasher, ContentType, HashAlg, SignRequest, SignatureAlg, SigningKey,
+    MAX_IDENTITY_LEN, MAX_MEDIA_TYPE_LEN, MAX_SIGNED_ENVELOPE_LEN, MAX_SUBJECT_LEN,
+};
+
+use crate::error::{CliError, CliResult};
+use crate::keyfile;
+use crate::output::{hex, size};
+use crate::passphrase::PassphraseSource;
+use crate::progress::Progress;
+use crate::read::{self, base_name, is_stdin, with_suffix, Input, StreamError};
+
+/// The environment variable that fixes the signing time for reproducible builds.
+pub const SOURCE_DATE_EPOCH: &str = "SOURCE_DATE_EPOCH";
+
+/// `--hash`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum HashArg {
+    /// SHA-256 (COSE -16).
+    Sha256,
+    /// SHA-512 (COSE -44).
+    Sha512,
+}
+
+impl HashArg {
+    fn alg(self) -> HashAlg {
+        match self {
+            HashArg::Sha256 => HashAlg::Sha256,
+            HashArg::Sha512 => HashAlg::Sha512,
+        }
+    }
+}
+
+/// `--cose-alg`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AlgArg {
+    /// COSE Ed25519 (-19), the default.
+    Ed25519,
+    /// COSE EdDSA (-8), for COSE libraries that lack -19. Same signature.
+    Eddsa,
+}
+
+impl AlgArg {
+    fn alg(self) -> SignatureAlg {
+        match self {
+            AlgArg::Ed25519 => SignatureAlg::Ed25519,
+            AlgArg::Eddsa => SignatureAlg::EdDsa,
+        }
+    }
+}
+
+/// Arguments of `sealkit sign`.
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// The file to sign, or `-` for standard input (then -o is required).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// The secret key file (NAME.key).
+    #[arg(short = 'k', long, value_name = "NAME.key")]
+    pub key: PathBuf,
+
+    /// Signer identity to state in the envelope (`iss`), e.g. an e-mail address.
+    #[arg(long, value_name = "ID")]
+    pub identity: Option<String>,
+
+    /// Artifact name to state (`sub`); defaults to FILE's base name (for standard input, the
+    /// output's base name without `.sig`).
+    #[arg(long, value_name = "NAME")]
+    pub subject: Option<String>,
+
+    /// Release version for anti-rollback checks (verify --min-version).
+    #[arg(long = "version", value_name = "N")]
+    pub release_version: Option<u64>,
+
+    /// Hash algorithm for the artifact.
+    #[arg(long, value_enum, default_value_t = HashArg::Sha256)]
+    pub hash: HashArg,
+
+    /// COSE algorithm identifier to write (both are Ed25519).
+    #[arg(long, value_enum, default_value_t = AlgArg::Ed25519)]
+    pub cose_alg: AlgArg,
+
+    /// Media type of the artifact.
+    #[arg(long, value_name = "MEDIA", default_value = "application/octet-stream")]
+    pub content_type: String,
+
+    /// Where to write the signature [default: FILE.sig].
+    #[arg(short = 'o', long = "output", value_name = "OUT")]
+    pub output: Option<PathBuf>,
+
+    /// Signing time in seconds since the Unix epoch [default: $SOURCE_DATE_EPOCH, else now].
+    #[arg(long, value_name = "SECONDS")]
+    pub issued_at: Option<u64>,
+
+    /// Read the key's passphrase from the first line of FILE instead of prompting.
+    #[arg(long, value_name = "FILE")]
+    pub passphrase_file: Option<PathBuf>,
+}
+
+/// Everything the envelope states besides the digest and length.
+#[derive(Debug)]
+pub struct Claims<'a> {
+    /// `alg`.
+    pub alg: SignatureAlg,
+    /// `payload_hash_alg`.
+    pub hash: HashAlg,
+    /// `payload_preimage_content_type`.
+    pub content_type: ContentType<'a>,
+    /// `sub`.
+    pub subject: &'a str,
+    /// `iss`.
+    pub issuer: Option<&'a str>,
+    /// `iat`.
+    pub issued_at: u64,
+    /// Release version.
+    pub version: Option<u64>,
+}
+
+/// What signing produced.
+#[derive(Debug)]
+pub struct Signed {
+    /// The exact bytes of the `.sig` file.
+    pub envelope: Vec<u8>,
+    /// The artifact's length.
+    pub length: u64,
+    /// The artifact's digest, hex.
+    pub digest_hex: String,
+}
+
+/// Checks the text claims before any byte is hashed, so that mistakes fail fast.
+pub fn check_claims(claims: &Claims<'_>) -> CliResult<()> {
+    if claims.subject.is_empty() || claims.subject.len() > MAX_SUBJECT_LEN {
+        return Err(CliError::Usage(format!(
+            "the subject must be 1 to {MAX_SUBJECT_LEN} bytes long"
+        )));
+    }
+    if let Some(id) = claims.issuer {
+        if id.is_empty() || id.len() > MAX_IDENTITY_LEN {
+            return Err(CliError::Usage(format!(
+                "the identity must be 1 to {MAX_IDENTITY_LEN} bytes long"
+            )));
+        }
+    }
+    if let ContentType::MediaType(m) = claims.content_type {
+        if m.len() > MAX_MEDIA_TYPE_LEN || !m.contains('/') || m.chars().any(char::is_whitespace)
+        {
+            return Err(CliError::Usage(format!(
+                "the content type must be a media type such as application/octet-stream, at most {MAX_MEDIA_TYPE_LEN} bytes"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Hashes `input` (streaming, with the reader thread) and signs it with `key`.
+pub fn sign_input(
+    input: Input,
+    key: &SigningKey,
+    claims: &Claims<'_>,
+    progress: &Progress,
+) -> CliResult<Signed> {
+    check_claims(claims)?;
+    let name = input.name().to_string();
+    let mut hasher = ArtifactHasher::new(claims.hash);
+    let length = read::stream::<()>(input, |chunk| {
+        hasher.update(chunk);
+        progress.inc(chunk.len() as u64);
+        Ok(())
+    })
+    .map_err(|e| match e {
+        StreamError::Read(e) => CliError::io(format!("cannot read {name}"), e),
+        StreamError::Consumer(()) => CliError::Usage("hashing stopped".into()),
+    })?;
+    progress.finish();
+    let digest = hasher.finalize();
+    let req = SignRequest {
+        alg: claims.alg,
+        digest,
+        length,
+        content_type: claims.content_type,
+        subject: claims.subject,
+        issuer: claims.issuer,
+        issued_at: claims.issued_at,
+        version: claims.version,
+    };
+    let mut out = [0u8; MAX_SIGNED_ENVELOPE_LEN];
+    let n = sealkit::sign(key, &req, &mut out).map_err(|error| CliError::BadArgument {
+        error,
+        context: "cannot sign".into(),
+    })?;
+    let envelope = out
+        .get(..n)
+        .map(<[u8]>::to_vec)
+        .ok_or_else(|| CliError::Usage("the envelope does not fit".into()))?;
+    Ok(Signed {
+        envelope,
+        length,
+        digest_hex: hex(digest.as_bytes()),
+    })
+}
+
+/// The signing time: `--issued-at`, else `SOURCE_DATE_EPOCH`, else the clock.
+fn issued_at(arg: Option<u64>) -> CliResult<u64> {
+    if let Some(t) = arg {
+        return Ok(t);
+    }
+    if let Some(v) = std::env::var_os(SOURCE_DATE_EPOCH) {
+        let s = v.to_str().unwrap_or("");
+        return s.trim().parse::<u64>().map_err(|_| {
+            CliError::Usage(format!(
+                "{SOURCE_DATE_EPOCH} must be a whole number of seconds since the Unix epoch"
+            ))
+        });
+    }
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .map_err(|_| CliError::Usage("the system clock is before 1970".into()))
+}
+
+fn default_subject(file: &Path, output: &Path) -> CliResult<String> {
+    if is_stdin(file) {
+        let out = base_name(output).ok_or_else(|| {
+            CliError::Usage("cannot derive a subject from the output name; use --subject".into())
+        })?;
+        let s = out.strip_suffix(".sig").unwrap_or(&out);
+        if s.is_empty() {
+            return Err(CliError::Usage(
+                "cannot derive a subject from the output name; use --subject".into(),
+            ));
+        }
+        return Ok(s.to_string());
+    }
+    base_name(file).ok_or_else(|| {
+        CliError::Usage(format!(
+            "{} has no UTF-8 file name to use as the subject; use --subject",
+            file.display()
+        ))
+    })
+}
+
+/// Runs `sign`.
+pub fn run(args: &SignArgs) -> CliResult<()> {
+    let output = match (&args.output, is_stdin(&args.file)) {
+        (Some(o), _) => o.clone(),
+        (None, false) => with_suffix(&args.file, ".sig"),
+        (None, true) => {
+            return Err(CliError::Usage(
+                "signing standard input needs -o OUT for the signature".into(),
+            ))
+        }
+    };
+    if is_stdin(&output) {
+        return Err(CliError::Usage(
+            "the signature must be written to a file (-o OUT)".into(),
+        ));
+    }
+    let subject = match &args.subject {
+        Some(s) => s.clone(),
+        None => default_subject(&args.file, &output)?,
+    };
+    let claims = Claims {
+        alg: args.cose_alg.alg(),
+        hash: args.hash.alg(),
+        content_type: ContentType::from_media_type(&args.content_type),
+        subject: &subject,
+        issuer: args.identity.as_deref(),
+        issued_at: issued_at(args.issued_at)?,
+        version: args.release_version,
+    };
+    check_claims(&claims)?;
+
+    // The key (and its passphrase) before the input, so that a long hash is not wasted.
+    let source = PassphraseSource {
+        file: args.passphrase_file.clone(),
+    };
+    let key_name = format!("{}", args.key.display());
+    let key = keyfile::load_signing_key(&args.key, || source.for_opening(&key_name))?;
+    let input = Input::open(&args.file)?;
+    let name = input.name().to_string();
+    let progress = Progress::new(input.size(), true, "signing");
+    let signed = sign_input(input, &key, &claims, &progress)?;
+    std::fs::write(&output, &signed.envelope).map_err(|e| CliError::write(&output, e))?;
+
+    println!("Signed {name}");
+    println!("  signature:  {}", output.display());
+    println!("  key id:     {}", key.public_key().key_id());
+    println!("  subject:    {subject}");
+    if let Some(id) = claims.issuer {
+        println!("  identity:   {id}");
+    }
+    if let Some(v) = claims.version {
+        println!("  version:    {v}");
+    }
+    println!("  length:     {}", size(signed.length));
+    println!("  digest:     {}:{}", claims.hash.name(), signed.digest_hex);
+    Ok(())
+}
