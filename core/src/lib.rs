@@ -53,4 +53,4 @@ pub use key::{KeyId, PublicKey, PUBLIC_KEY_TEXT_LEN, PUBLIC_KEY_TEXT_PREFIX};
 pub use policy::{TrustPolicy, TrustedKey, MAX_TRUSTED_KEYS};
 #[cfg(feature = "sign")]
 pub use sign::{sign, SignRequest, SigningKey, MAX_SIGNED_ENVELOPE_LEN};
-pub use verifier::{verify_slice, StreamVerifier, Verified};
+pub use verifier::{sig_structure_bytes, verify_slice, StreamVerifier, Verified};

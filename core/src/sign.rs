@@ -11,7 +11,7 @@ use crate::envelope::{
     MAX_MEDIA_TYPE_LEN, MAX_SUBJECT_LEN,
 };
 use crate::key::PublicKey;
-use crate::verifier::sig_structure;
+use crate::verifier::sig_structure_bytes;
 use crate::Error;
 
 /// Room for the largest protected header sealkit writes.
@@ -169,18 +169,7 @@ pub fn sign(key: &SigningKey, req: &SignRequest<'_>, out: &mut [u8]) -> Result<u
 
     // The to-be-signed bytes: small and bounded, so a stack buffer holds them.
     let mut tbs = [0u8; MAX_PROTECTED_LEN + 96];
-    let mut tlen = 0usize;
-    let mut overflow = false;
-    sig_structure(protected, payload, |b| {
-        match tbs.get_mut(tlen..tlen + b.len()) {
-            Some(dst) => dst.copy_from_slice(b),
-            None => overflow = true,
-        }
-        tlen += b.len();
-    });
-    if overflow {
-        return Err(Error::BufferTooSmall);
-    }
+    let tlen = sig_structure_bytes(protected, payload, &mut tbs)?;
     let signature = key.sign_raw(tbs.get(..tlen).ok_or(Error::BufferTooSmall)?);
 
     let mut e = Encoder::new(Cursor::new(out));

@@ -149,6 +149,43 @@ pub(crate) fn sig_structure(protected: &[u8], payload: &[u8], mut absorb: impl F
     absorb(payload);
 }
 
+/// Writes the COSE `Sig_structure` that sealkit's signatures cover into `out` and returns its
+/// length: `["Signature1", protected, h'', payload]` (a COSE_Sign1 with empty external AAD), with
+/// `protected` taken exactly as given. These are the bytes the verifier feeds to Ed25519 and the
+/// signer signs; this function exists so that other implementations and conformance tests can
+/// compare their to-be-signed bytes with sealkit's.
+///
+/// Fails with [`Error::BufferTooSmall`] if `out` cannot hold them; 96 bytes more than
+/// `protected.len() + payload.len()` always suffice.
+pub fn sig_structure_bytes(
+    protected: &[u8],
+    payload: &[u8],
+    out: &mut [u8],
+) -> Result<usize, Error> {
+    let mut len = 0usize;
+    let mut overflow = false;
+    sig_structure(protected, payload, |b| {
+        if overflow {
+            return;
+        }
+        match len
+            .checked_add(b.len())
+            .and_then(|end| out.get_mut(len..end))
+        {
+            Some(dst) => {
+                dst.copy_from_slice(b);
+                len += b.len();
+            }
+            None => overflow = true,
+        }
+    });
+    if overflow {
+        Err(Error::BufferTooSmall)
+    } else {
+        Ok(len)
+    }
+}
+
 fn copy_str<const N: usize>(s: &str) -> Result<String<N, u8>, Error> {
     String::try_from(s).map_err(|_| Error::FieldTooLong)
 }
