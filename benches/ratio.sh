@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs the criterion benches of the streaming verifier and prints, from criterion's
+# estimates (target/criterion/<group>/<function>/new/estimates.json, median), the throughput of
+# `sealkit` verification relative to plain SHA-2 over the same in-memory buffer.
+# The goal is a ratio of at least 0.97; this script reports and never fails on it.
+#
+# Usage: benches/ratio.sh [criterion arguments, e.g. --measurement-time 20]
+#        NO_RUN=1 benches/ratio.sh   # only print the ratios of the last run
+
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+cd "$ROOT"
+
+if [[ -z ${NO_RUN:-} ]]; then
+    cargo bench -p sealkit-benches --bench verify -- "$@" >&2
+fi
+cargo run -q --release -p sealkit-benches --bin ratio -- "$TARGET/criterion"
