@@ -86,9 +86,8 @@ impl KdfParams {
                 self.m_cost_kib, self.t_cost, self.p_cost
             )));
         }
-        let params = Params::new(self.m_cost_kib, self.t_cost, self.p_cost, Some(32)).map_err(
-            |e| CliError::Key(format!("invalid key derivation parameters: {e}")),
-        )?;
+        let params = Params::new(self.m_cost_kib, self.t_cost, self.p_cost, Some(32))
+            .map_err(|e| CliError::Key(format!("invalid key derivation parameters: {e}")))?;
         Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
     }
 
@@ -251,7 +250,11 @@ impl SecretKeyFile {
     #[cfg(test)]
     /// The public key stored beside the secret (not yet checked against it).
     pub fn stored_public_key(&self) -> Option<PublicKey> {
-        let offset = if self.is_encrypted() { HEADER_LEN - PUBLIC_LEN } else { 1 };
+        let offset = if self.is_encrypted() {
+            HEADER_LEN - PUBLIC_LEN
+        } else {
+            1
+        };
         let bytes = self.record.get(offset..offset + PUBLIC_LEN)?;
         PublicKey::from_bytes(bytes).ok()
     }
@@ -439,7 +442,12 @@ pub fn write_new_file(path: &Path, contents: &[u8], mode: u32, force: bool) -> C
         match fs::remove_file(path) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(CliError::io(format!("cannot replace {}", path.display()), e)),
+            Err(e) => {
+                return Err(CliError::io(
+                    format!("cannot replace {}", path.display()),
+                    e,
+                ))
+            }
         }
     }
     let mut options = OpenOptions::new();

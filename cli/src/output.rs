@@ -136,7 +136,10 @@ pub fn envelope_json(env: &Envelope<'_>, size: usize) -> Map<String, Value> {
     m.insert("identity".into(), json!(env.unverified_issuer()));
     m.insert("subject".into(), json!(env.unverified_subject()));
     m.insert("issued_at".into(), json!(env.unverified_issued_at()));
-    m.insert("issued_at_utc".into(), json!(utc(env.unverified_issued_at())));
+    m.insert(
+        "issued_at_utc".into(),
+        json!(utc(env.unverified_issued_at())),
+    );
     m.insert("length".into(), json!(env.unverified_length()));
     m.insert("version".into(), json!(env.unverified_version()));
     m.insert("digest".into(), json!(hex(env.unverified_digest())));

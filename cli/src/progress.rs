@@ -30,8 +30,9 @@ impl Progress {
                 ProgressBar::new(t).with_style(style)
             }
             None => {
-                let style = ProgressStyle::with_template("{msg} {spinner} {bytes} ({bytes_per_sec})")
-                    .unwrap_or_else(|_| ProgressStyle::default_spinner());
+                let style =
+                    ProgressStyle::with_template("{msg} {spinner} {bytes} ({bytes_per_sec})")
+                        .unwrap_or_else(|_| ProgressStyle::default_spinner());
                 ProgressBar::new_spinner().with_style(style)
             }
         };

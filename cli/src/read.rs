@@ -52,7 +52,10 @@ impl Input {
         let file = File::open(path).map_err(|e| CliError::read(path, e))?;
         let meta = file.metadata().map_err(|e| CliError::read(path, e))?;
         if meta.is_dir() {
-            return Err(CliError::Usage(format!("{} is a directory", path.display())));
+            return Err(CliError::Usage(format!(
+                "{} is a directory",
+                path.display()
+            )));
         }
         Ok(Input {
             source: Box::new(file),
@@ -201,7 +204,9 @@ mod tests {
 
     #[test]
     fn delivers_every_byte_in_order() {
-        let data: Vec<u8> = (0..(BUFFER_SIZE * 5 + 123)).map(|i| (i * 7) as u8).collect();
+        let data: Vec<u8> = (0..(BUFFER_SIZE * 5 + 123))
+            .map(|i| (i * 7) as u8)
+            .collect();
         for step in [1 << 16, 4093, BUFFER_SIZE * 2] {
             let mut got = Vec::new();
             let n = stream::<()>(input(data.clone(), step), |c| {

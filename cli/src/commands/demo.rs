@@ -51,7 +51,10 @@ fn attempt(
     let context = format!("{name} with signature release.bin.sig");
     match verify_input(envelope, Input::open(file)?, policy, &context, false) {
         Ok(_) => {
-            println!("{step}: ACCEPTED, which is WRONG (expected {})", expected.name());
+            println!(
+                "{step}: ACCEPTED, which is WRONG (expected {})",
+                expected.name()
+            );
             Ok(false)
         }
         Err(e) if e.core() == Some(expected) => {
@@ -60,7 +63,10 @@ fn attempt(
             Ok(true)
         }
         Err(e) => {
-            println!("{step}: rejected for the WRONG reason (expected {})", expected.name());
+            println!(
+                "{step}: rejected for the WRONG reason (expected {})",
+                expected.name()
+            );
             println!("     {e}");
             Ok(false)
         }
@@ -89,7 +95,10 @@ fn demo() -> CliResult<bool> {
         Err(CliError::Usage("the demo key has no passphrase".into()))
     })?;
     println!("1. Generated a key pair (the secret key file has mode 0600)");
-    println!("     demo.key, demo.pub, key id {}", key.public_key().key_id());
+    println!(
+        "     demo.key, demo.pub, key id {}",
+        key.public_key().key_id()
+    );
 
     // 2. The artifact.
     let artifact = root.join("release.bin");

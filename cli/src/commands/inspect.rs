@@ -92,10 +92,7 @@ pub fn run(args: &InspectArgs) -> ExitCode {
         }
         Err(e) => {
             if args.json {
-                println!(
-                    "{}",
-                    json!({"verified": false, "error": e.to_json()})
-                );
+                println!("{}", json!({"verified": false, "error": e.to_json()}));
             } else {
                 eprintln!("sealkit: error: {e}");
             }

@@ -5,8 +5,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use clap::{Args, ValueEnum};
 use sealkit::{
-    ArtifactHasher, ContentType, HashAlg, SignRequest, SignatureAlg, SigningKey,
-    MAX_IDENTITY_LEN, MAX_MEDIA_TYPE_LEN, MAX_SIGNED_ENVELOPE_LEN, MAX_SUBJECT_LEN,
+    ArtifactHasher, ContentType, HashAlg, SignRequest, SignatureAlg, SigningKey, MAX_IDENTITY_LEN,
+    MAX_MEDIA_TYPE_LEN, MAX_SIGNED_ENVELOPE_LEN, MAX_SUBJECT_LEN,
 };
 
 use crate::error::{CliError, CliResult};
@@ -149,8 +149,7 @@ pub fn check_claims(claims: &Claims<'_>) -> CliResult<()> {
         }
     }
     if let ContentType::MediaType(m) = claims.content_type {
-        if m.len() > MAX_MEDIA_TYPE_LEN || !m.contains('/') || m.chars().any(char::is_whitespace)
-        {
+        if m.len() > MAX_MEDIA_TYPE_LEN || !m.contains('/') || m.chars().any(char::is_whitespace) {
             return Err(CliError::Usage(format!(
                 "the content type must be a media type such as application/octet-stream, at most {MAX_MEDIA_TYPE_LEN} bytes"
             )));

@@ -200,11 +200,7 @@ pub fn verify_input(
     };
     // Signature and policy first: no artifact byte is read for a bad envelope.
     let mut verifier = StreamVerifier::new(envelope, policy).map_err(|e| rejected(e, 0))?;
-    let progress = Progress::new(
-        Some(verifier.signed_length()),
-        show_progress,
-        "verifying",
-    );
+    let progress = Progress::new(Some(verifier.signed_length()), show_progress, "verifying");
     let streamed = read::stream(input, |chunk| {
         verifier.update(chunk)?;
         progress.inc(chunk.len() as u64);
