@@ -264,6 +264,11 @@ struct Protected<'a> {
 }
 
 fn parse_protected(bytes: &[u8]) -> Result<Protected<'_>, Error> {
+    // RFC 9052 section 3: a zero-length bstr encodes an empty protected header. The envelope is
+    // complete, so report the first missing mandatory field, not a truncation.
+    if bytes.is_empty() {
+        return Ok(Protected::default());
+    }
     let mut r = Reader::new(bytes);
     let n = r.map(Error::BadSign1Structure)?;
     let mut p = Protected::default();
