@@ -543,4 +543,33 @@ mod tests {
         let r = file.open("k", || panic!("parameters are checked first"));
         assert!(matches!(r, Err(CliError::Key(m)) if m.contains("unsupported")));
     }
+
+    /// The example vectors in docs/KEYS.md open to their documented public keys.
+    #[test]
+    fn documented_vectors_open() {
+        let doc = include_str!("../../docs/KEYS.md");
+        let vectors = doc
+            .split("## Example vectors")
+            .nth(1)
+            .expect("the doc has an example vectors section");
+        let secrets: Vec<&str> = vectors
+            .lines()
+            .filter(|l| l.starts_with(SECRET_PREFIX))
+            .collect();
+        let publics: Vec<&str> = vectors
+            .lines()
+            .filter(|l| l.starts_with(sealkit::PUBLIC_KEY_TEXT_PREFIX))
+            .collect();
+        assert_eq!(secrets.len(), 2);
+        assert_eq!(publics.len(), 2);
+        let passphrase = || Ok(Passphrase::new("sealkit example passphrase".to_string()));
+        for (secret, public) in secrets.iter().zip(&publics) {
+            let file = SecretKeyFile::parse(secret, "vector").unwrap();
+            let key = file.open("vector", passphrase).unwrap();
+            assert_eq!(key.public_key(), PublicKey::from_text(public).unwrap());
+            assert_eq!(encode_public(&key.public_key()), format!("{public}\n"));
+        }
+        let encrypted = SecretKeyFile::parse(secrets[0], "vector").unwrap();
+        assert_eq!(encrypted.kdf_params(), Some(KdfParams::DEFAULT));
+    }
 }
