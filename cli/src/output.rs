@@ -15,6 +15,23 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
+/// Text from an envelope made safe for a terminal: control characters (such as the escape
+/// sequences that could rewrite what the user sees) are shown escaped.
+pub fn printable(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 /// Days since 1970-01-01 to (year, month, day) in the proleptic Gregorian calendar.
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
@@ -87,38 +104,36 @@ pub fn verified_json(v: &Verified) -> Map<String, Value> {
     m
 }
 
-/// The verified facts as indented `name: value` lines.
-pub fn verified_lines(v: &Verified) -> String {
+/// The verified facts as `name: value` lines, each starting with `indent`.
+pub fn verified_lines(v: &Verified, indent: &str) -> String {
+    let rows: [(&str, String); 8] = [
+        ("key id", format!("{} ({})", v.key_id(), v.alg().name())),
+        (
+            "identity",
+            v.identity()
+                .map_or_else(|| "(none stated)".to_string(), printable),
+        ),
+        ("subject", printable(v.subject())),
+        (
+            "version",
+            v.version()
+                .map_or_else(|| "(none stated)".to_string(), |n| n.to_string()),
+        ),
+        ("content type", printable(&content_type(v.content_type()))),
+        ("length", size(v.length())),
+        (
+            "digest",
+            format!("{}:{}", v.digest().alg().name(), hex(v.digest().as_bytes())),
+        ),
+        (
+            "signed at",
+            format!("{} ({})", utc(v.issued_at()), v.issued_at()),
+        ),
+    ];
     let mut s = String::new();
-    let _ = writeln!(s, "  key id:       {} ({})", v.key_id(), v.alg().name());
-    let _ = writeln!(
-        s,
-        "  identity:     {}",
-        v.identity().unwrap_or("(none stated)")
-    );
-    let _ = writeln!(s, "  subject:      {}", v.subject());
-    match v.version() {
-        Some(n) => {
-            let _ = writeln!(s, "  version:      {n}");
-        }
-        None => {
-            let _ = writeln!(s, "  version:      (none stated)");
-        }
+    for (name, value) in rows {
+        let _ = writeln!(s, "{indent}{:<13} {value}", format!("{name}:"));
     }
-    let _ = writeln!(s, "  content type: {}", content_type(v.content_type()));
-    let _ = writeln!(s, "  length:       {}", size(v.length()));
-    let _ = writeln!(
-        s,
-        "  digest:       {}:{}",
-        v.digest().alg().name(),
-        hex(v.digest().as_bytes())
-    );
-    let _ = writeln!(
-        s,
-        "  signed at:    {} ({})",
-        utc(v.issued_at()),
-        v.issued_at()
-    );
     s
 }
 
@@ -160,6 +175,12 @@ mod tests {
         assert_eq!(utc(4_102_444_799), "2099-12-31T23:59:59Z");
         // No panic or overflow at the extreme.
         assert!(!utc(u64::MAX).is_empty());
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(printable("plain name.tar"), "plain name.tar");
+        assert_eq!(printable("a\u{1b}[2Jb\n"), "a\\u{1b}[2Jb\\n");
     }
 
     #[test]

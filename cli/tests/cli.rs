@@ -477,6 +477,8 @@ fn usage_and_io_errors_exit_2() {
             "not a type",
         ],
         &["inspect", "missing.sig"],
+        &["sign", "a.bin", "-k", "k.key", "--subject", "a\u{1b}[2Jb"],
+        &["sign", "a.bin", "-k", "k.key", "--identity", ""],
     ] {
         let out = f.run(args);
         assert_eq!(out.code, 2, "{args:?}: {out:?}");

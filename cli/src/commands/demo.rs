@@ -148,7 +148,7 @@ fn demo() -> CliResult<bool> {
     ) {
         Ok(v) => {
             println!("4. Verified release.bin with demo.pub, requiring identity, subject and version >= 7:");
-            print!("{}", verified_lines(&v));
+            print!("{}", verified_lines(&v, "     "));
         }
         Err(e) => {
             println!("4. Verification of the untouched file FAILED: {e}");

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use crate::commands::verify::read_envelope;
 use crate::error::CliError;
-use crate::output::{content_type, envelope_json, hex, utc};
+use crate::output::{content_type, envelope_json, hex, printable, utc};
 
 /// Arguments of `sealkit inspect`.
 #[derive(Debug, Args)]
@@ -35,9 +35,10 @@ fn text(env: &Envelope<'_>, name: &str, size: usize) -> String {
         format!("  key id:       {}", env.unverified_kid()),
         format!(
             "  identity:     {}",
-            env.unverified_issuer().unwrap_or("(none)")
+            env.unverified_issuer()
+                .map_or_else(|| "(none)".to_string(), printable)
         ),
-        format!("  subject:      {}", env.unverified_subject()),
+        format!("  subject:      {}", printable(env.unverified_subject())),
         format!(
             "  version:      {}",
             env.unverified_version()
@@ -45,7 +46,7 @@ fn text(env: &Envelope<'_>, name: &str, size: usize) -> String {
         ),
         format!(
             "  content type: {}",
-            content_type(env.unverified_content_type())
+            printable(&content_type(env.unverified_content_type()))
         ),
         format!("  length:       {} bytes", env.unverified_length()),
         format!(

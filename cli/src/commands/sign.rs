@@ -141,6 +141,15 @@ pub fn check_claims(claims: &Claims<'_>) -> CliResult<()> {
             "the subject must be 1 to {MAX_SUBJECT_LEN} bytes long"
         )));
     }
+    if claims.subject.chars().any(char::is_control)
+        || claims
+            .issuer
+            .is_some_and(|s| s.chars().any(char::is_control))
+    {
+        return Err(CliError::Usage(
+            "the subject and the identity must not contain control characters".into(),
+        ));
+    }
     if let Some(id) = claims.issuer {
         if id.is_empty() || id.len() > MAX_IDENTITY_LEN {
             return Err(CliError::Usage(format!(

@@ -162,19 +162,19 @@ fn detail(
         ),
         Error::ArtifactTooLong => match input_size {
             Some(n) => format!(
-                "signed length {}, file length {}",
+                "signed length {} bytes, file length {} bytes",
                 env.unverified_length(),
                 n
             ),
-            None => format!("signed length {}", env.unverified_length()),
+            None => format!("signed length {} bytes", env.unverified_length()),
         },
         Error::ArtifactTooShort => format!(
-            "signed length {}, received {}",
+            "signed length {} bytes, received {} bytes",
             env.unverified_length(),
             received
         ),
         Error::DigestMismatch => format!(
-            "all {} bytes arrived but their {} digest differs: the content was changed",
+            "the length is right, {} bytes, but the {} digest of the content differs",
             received,
             env.unverified_hash_alg().name()
         ),
@@ -274,7 +274,7 @@ pub fn run(args: &VerifyArgs) -> ExitCode {
         match &result {
             Ok((v, file, sig)) => {
                 println!("Verified {file} with signature {sig}");
-                print!("{}", verified_lines(v));
+                print!("{}", verified_lines(v, "  "));
             }
             Err(e @ CliError::Rejected { .. }) => eprintln!("sealkit: REJECTED {e}"),
             Err(e) => eprintln!("sealkit: error: {e}"),
