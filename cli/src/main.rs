@@ -2,6 +2,35 @@
 
 #![forbid(unsafe_code)]
 
+// Output that never panics: a closed standard output or error (`sealkit verify ... | head -1`)
+// must not turn into a panic, so write errors are ignored (the exit code still tells).
+
+/// Like `println!`, ignoring write errors.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// Like `print!`, ignoring write errors.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut stdout = std::io::stdout().lock();
+        let _ = write!(stdout, $($arg)*);
+        let _ = stdout.flush();
+    }};
+}
+
+/// Like `eprintln!`, ignoring write errors.
+macro_rules! errln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
 mod commands;
 mod error;
 mod keyfile;
@@ -72,7 +101,7 @@ fn main() -> ExitCode {
     match dispatch(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("sealkit: error: {err:#}");
+            errln!("sealkit: error: {err:#}");
             match err.downcast_ref::<CliError>() {
                 Some(e) => e.exit_code(),
                 None => ExitCode::from(EXIT_USAGE),

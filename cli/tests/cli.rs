@@ -569,6 +569,20 @@ fn json_failures_carry_code_name_and_message() {
     assert_eq!(j["error"]["code"], 900);
     assert!(j["error"]["message"].as_str().unwrap().contains("nope.bin"));
 
+    // A malformed signature is a rejection (exit 1) with the parser's error.
+    f.write("junk.sig", b"\xd2\x84\x40");
+    let out = f.run(&[
+        "verify", "a.bin", "--sig", "junk.sig", "--key", "k.pub", "--json",
+    ]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let j = out.json();
+    assert_eq!(j["verified"], false);
+    assert!(j["error"]["code"].as_u64().unwrap() / 100 == 1, "{j}");
+    assert!(j["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("malformed envelope"));
+
     let out = f.run(&["verify", "a.bin", "--key", "sealkit-ed25519:xyz", "--json"]);
     assert_eq!(out.code, 2, "{out:?}");
     assert_eq!(out.json()["error"]["name"], "bad_public_key_text");

@@ -51,23 +51,23 @@ fn attempt(
     let context = format!("{name} with signature release.bin.sig");
     match verify_input(envelope, Input::open(file)?, policy, &context, false) {
         Ok(_) => {
-            println!(
+            outln!(
                 "{step}: ACCEPTED, which is WRONG (expected {})",
                 expected.name()
             );
             Ok(false)
         }
         Err(e) if e.core() == Some(expected) => {
-            println!("{step}: rejected, as it must be");
-            println!("     {e}");
+            outln!("{step}: rejected, as it must be");
+            outln!("     {e}");
             Ok(true)
         }
         Err(e) => {
-            println!(
+            outln!(
                 "{step}: rejected for the WRONG reason (expected {})",
                 expected.name()
             );
-            println!("     {e}");
+            outln!("     {e}");
             Ok(false)
         }
     }
@@ -79,8 +79,8 @@ fn demo() -> CliResult<bool> {
         .tempdir()
         .map_err(|e| CliError::io("cannot create a temporary directory", e))?;
     let root = dir.path();
-    println!("sealkit demo, working in {}", root.display());
-    println!();
+    outln!("sealkit demo, working in {}", root.display());
+    outln!();
 
     // 1. Keys. Unencrypted because this throwaway key lives only in the temporary directory.
     let key = keyfile::generate()?;
@@ -94,8 +94,8 @@ fn demo() -> CliResult<bool> {
     let key = keyfile::load_signing_key(&secret_path, || {
         Err(CliError::Usage("the demo key has no passphrase".into()))
     })?;
-    println!("1. Generated a key pair (the secret key file has mode 0600)");
-    println!(
+    outln!("1. Generated a key pair (the secret key file has mode 0600)");
+    outln!(
         "     demo.key, demo.pub, key id {}",
         key.public_key().key_id()
     );
@@ -104,7 +104,7 @@ fn demo() -> CliResult<bool> {
     let artifact = root.join("release.bin");
     let bytes = sample(ARTIFACT_LEN);
     write(&artifact, &bytes)?;
-    println!("2. Created release.bin: {}", size(ARTIFACT_LEN as u64));
+    outln!("2. Created release.bin: {}", size(ARTIFACT_LEN as u64));
 
     // 3. Sign.
     let claims = Claims {
@@ -124,7 +124,7 @@ fn demo() -> CliResult<bool> {
     )?;
     let sig_path = root.join("release.bin.sig");
     write(&sig_path, &signed.envelope)?;
-    println!(
+    outln!(
         "3. Signed it: release.bin.sig, {} bytes (identity {}, version 7, sha256)",
         signed.envelope.len(),
         claims.issuer.unwrap_or("")
@@ -147,11 +147,11 @@ fn demo() -> CliResult<bool> {
         false,
     ) {
         Ok(v) => {
-            println!("4. Verified release.bin with demo.pub, requiring identity, subject and version >= 7:");
-            print!("{}", verified_lines(&v, "     "));
+            outln!("4. Verified release.bin with demo.pub, requiring identity, subject and version >= 7:");
+            out!("{}", verified_lines(&v, "     "));
         }
         Err(e) => {
-            println!("4. Verification of the untouched file FAILED: {e}");
+            outln!("4. Verification of the untouched file FAILED: {e}");
             ok = false;
         }
     }
@@ -164,7 +164,7 @@ fn demo() -> CliResult<bool> {
         *b ^= 0x01;
     }
     write(&tampered, &changed)?;
-    println!("5. Changed one bit of byte {offset} (tampered.bin)");
+    outln!("5. Changed one bit of byte {offset} (tampered.bin)");
     ok &= attempt(
         "   verify tampered.bin",
         &tampered,
@@ -178,7 +178,7 @@ fn demo() -> CliResult<bool> {
     let mut longer = bytes;
     longer.push(0);
     write(&appended, &longer)?;
-    println!("6. Appended one byte (appended.bin)");
+    outln!("6. Appended one byte (appended.bin)");
     ok &= attempt(
         "   verify appended.bin",
         &appended,
@@ -187,17 +187,17 @@ fn demo() -> CliResult<bool> {
         Error::ArtifactTooLong,
     )?;
 
-    println!();
+    outln!();
     Ok(ok)
 }
 
 /// Runs `demo`: exit 0 only if every outcome was the expected one.
 pub fn run() -> CliResult<ExitCode> {
     if demo()? {
-        println!("All outcomes as expected: the genuine file verified, both altered copies were rejected.");
+        outln!("All outcomes as expected: the genuine file verified, both altered copies were rejected.");
         Ok(ExitCode::SUCCESS)
     } else {
-        println!("UNEXPECTED OUTCOME: see above.");
+        outln!("UNEXPECTED OUTCOME: see above.");
         Ok(ExitCode::from(crate::error::EXIT_REJECTED))
     }
 }

@@ -88,14 +88,14 @@ pub fn run(args: &InspectArgs) -> ExitCode {
     });
     match result {
         Ok(out) => {
-            print!("{out}");
+            out!("{out}");
             ExitCode::SUCCESS
         }
         Err(e) => {
             if args.json {
-                println!("{}", json!({"verified": false, "error": e.to_json()}));
+                outln!("{}", json!({"verified": false, "error": e.to_json()}));
             } else {
-                eprintln!("sealkit: error: {e}");
+                errln!("sealkit: error: {e}");
             }
             e.exit_code()
         }

@@ -66,12 +66,12 @@ pub fn run(args: &KeygenArgs) -> CliResult<()> {
     )?;
 
     if args.unencrypted {
-        eprintln!(
+        errln!(
             "sealkit: warning: {} is NOT encrypted; anyone who can read it can sign as you",
             secret_path.display()
         );
     }
-    println!(
+    outln!(
         "Secret key: {} ({})",
         secret_path.display(),
         if args.unencrypted {
@@ -80,8 +80,8 @@ pub fn run(args: &KeygenArgs) -> CliResult<()> {
             "encrypted with your passphrase"
         }
     );
-    println!("Public key: {}", public_path.display());
-    println!("Key id:     {}", public.key_id());
-    print!("{}", keyfile::encode_public(&public));
+    outln!("Public key: {}", public_path.display());
+    outln!("Key id:     {}", public.key_id());
+    out!("{}", keyfile::encode_public(&public));
     Ok(())
 }

@@ -297,17 +297,17 @@ pub fn run(args: &SignArgs) -> CliResult<()> {
     let signed = sign_input(input, &key, &claims, &progress)?;
     std::fs::write(&output, &signed.envelope).map_err(|e| CliError::write(&output, e))?;
 
-    println!("Signed {name}");
-    println!("  signature:  {}", output.display());
-    println!("  key id:     {}", key.public_key().key_id());
-    println!("  subject:    {subject}");
+    outln!("Signed {name}");
+    outln!("  signature:  {}", output.display());
+    outln!("  key id:     {}", key.public_key().key_id());
+    outln!("  subject:    {subject}");
     if let Some(id) = claims.issuer {
-        println!("  identity:   {id}");
+        outln!("  identity:   {id}");
     }
     if let Some(v) = claims.version {
-        println!("  version:    {v}");
+        outln!("  version:    {v}");
     }
-    println!("  length:     {}", size(signed.length));
-    println!("  digest:     {}:{}", claims.hash.name(), signed.digest_hex);
+    outln!("  length:     {}", size(signed.length));
+    outln!("  digest:     {}:{}", claims.hash.name(), signed.digest_hex);
     Ok(())
 }

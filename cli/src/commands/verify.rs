@@ -269,15 +269,15 @@ pub fn run(args: &VerifyArgs) -> ExitCode {
                 obj.insert("error".into(), e.to_json());
             }
         }
-        println!("{}", Value::Object(obj));
+        outln!("{}", Value::Object(obj));
     } else {
         match &result {
             Ok((v, file, sig)) => {
-                println!("Verified {file} with signature {sig}");
-                print!("{}", verified_lines(v, "  "));
+                outln!("Verified {file} with signature {sig}");
+                out!("{}", verified_lines(v, "  "));
             }
-            Err(e @ CliError::Rejected { .. }) => eprintln!("sealkit: REJECTED {e}"),
-            Err(e) => eprintln!("sealkit: error: {e}"),
+            Err(e @ CliError::Rejected { .. }) => errln!("sealkit: REJECTED {e}"),
+            Err(e) => errln!("sealkit: error: {e}"),
         }
     }
     match result {
