@@ -280,9 +280,17 @@ fn speccheck_cases() {
                 assert!(point_check(&pk).is_ok() && point_check(r).is_ok() && s_reduced(s));
             }
             Why::SmallOrderKey => {
+                assert!(
+                    !key_admitted(&pk),
+                    "case {i}: sealkit must refuse the key itself"
+                );
                 assert_eq!(point_check(&pk), Err(ed25519_compact::Error::WeakPublicKey));
             }
             Why::NonCanonicalKey => {
+                assert!(
+                    !key_admitted(&pk),
+                    "case {i}: sealkit must refuse the key itself"
+                );
                 assert_eq!(
                     point_check(&pk),
                     Err(ed25519_compact::Error::InvalidPublicKey)

@@ -326,6 +326,62 @@ fn eddsa_is_accepted_like_ed25519() {
     }
 }
 
+#[test]
+fn precedence_follows_the_verification_order() {
+    // docs/FORMAT.md section 8: parse, key lookup, signature, identity, subject, version.
+    let key = signer();
+    let strict = |subject: &str, identity: &str, min: u64| {
+        policy(|p| {
+            p.trust_key(key.public_key()).unwrap();
+            p.require_subject(subject).unwrap();
+            p.require_identity(identity).unwrap();
+            p.require_min_version(min);
+        })
+    };
+    let everything_wrong = strict("other.bin", "x@example.org", VERSION + 1);
+    let env = envelope();
+
+    // A malformed envelope is reported as such even if its key is not trusted.
+    let mut malformed = env.clone();
+    malformed.push(0);
+    assert_eq!(
+        verdict(&malformed, &TrustPolicy::new()),
+        Err(Error::TrailingBytes)
+    );
+    // An unknown key comes before everything the policy says.
+    assert_eq!(
+        verdict(
+            &env,
+            &policy(|p| {
+                p.trust_key(other().public_key()).unwrap();
+                p.require_subject("other.bin").unwrap();
+            })
+        ),
+        Err(Error::UntrustedKey)
+    );
+    // The signature comes before the (unauthenticated) claims are compared with the policy.
+    let mut spec = EnvelopeSpec::new(&key, ARTIFACT, HashAlg::Sha256);
+    spec.signer = other();
+    assert_eq!(
+        verdict(&spec.encode(), &everything_wrong),
+        Err(Error::BadSignature)
+    );
+    // Then identity, subject, version.
+    assert_eq!(
+        verdict(&env, &everything_wrong),
+        Err(Error::IdentityMismatch)
+    );
+    assert_eq!(
+        verdict(&env, &strict("other.bin", ISSUER, VERSION + 1)),
+        Err(Error::SubjectMismatch)
+    );
+    assert_eq!(
+        verdict(&env, &strict(SUBJECT, ISSUER, VERSION + 1)),
+        Err(Error::Rollback)
+    );
+    assert_eq!(verdict(&env, &strict(SUBJECT, ISSUER, VERSION)), Ok(()));
+}
+
 fn verifier() -> StreamVerifier {
     StreamVerifier::new(&envelope(), &signer().policy()).unwrap()
 }

@@ -710,6 +710,13 @@ fn forbidden_and_unknown_labels() {
             bad(Error::UnknownHeader),
         ),
         (
+            "label 260 (payload_location)",
+            edit(|s| {
+                s.insert(260, cbor::text("https://example.org/artifact"));
+            }),
+            bad(Error::UnknownHeader),
+        ),
+        (
             "label 257",
             edit(|s| {
                 s.insert(257, cbor::uint(0));
@@ -1250,6 +1257,83 @@ fn field_values() {
                 });
             }),
             bad(Error::UnknownClaim),
+        ),
+    ]);
+}
+
+#[test]
+fn parse_errors_are_reported_where_they_are_met() {
+    // docs/FORMAT.md section 9: reading from the front, the first broken rule wins.
+    check(vec![
+        (
+            "duplicate sub before a missing iat",
+            edit(|s| {
+                s.remove_claim(IAT)
+                    .claims
+                    .push(Entry::new(SUB, cbor::text("x")));
+            }),
+            bad(Error::DuplicateLabel),
+        ),
+        (
+            "unsupported alg before a missing kid",
+            edit(|s| {
+                s.set(ALG, cbor::int(-7)).remove(KID);
+            }),
+            bad(Error::UnsupportedAlgorithm),
+        ),
+        (
+            "label 3 before an unknown label 5",
+            edit(|s| {
+                s.insert(3, cbor::uint(0)).insert(5, cbor::uint(0));
+            }),
+            bad(Error::ContentTypePresent),
+        ),
+        (
+            "a bad protected header before a non-empty unprotected header",
+            edit(|s| {
+                s.set(TYP, cbor::text("application/cose"));
+                s.unprotected = cbor::map(&[(cbor::int(4), cbor::bytes(&[0; 8]))]);
+            }),
+            bad(Error::WrongEnvelopeType),
+        ),
+        (
+            "a non-empty unprotected header before a detached payload",
+            edit(|s| {
+                s.unprotected = cbor::map(&[(cbor::int(4), cbor::bytes(&[0; 8]))]);
+                s.payload_item = Some(vec![NULL]);
+            }),
+            bad(Error::UnprotectedHeaderNotEmpty),
+        ),
+        (
+            "trailing bytes before missing fields",
+            edit(|s| {
+                s.remove(ALG);
+                s.suffix = vec![0];
+            }),
+            bad(Error::TrailingBytes),
+        ),
+        (
+            "missing typ (checked last) after missing length",
+            edit(|s| {
+                s.remove(TYP).remove(LEN);
+            }),
+            bad(Error::MissingLength),
+        ),
+        (
+            "payload size before signature size",
+            edit(|s| {
+                s.payload = vec![0; 64];
+                s.signature_item = Some(cbor::bytes(&[0; 10]));
+            }),
+            bad(Error::PayloadSizeMismatch),
+        ),
+        (
+            "crit naming an absent label after trailing bytes in the protected bstr",
+            edit(|s| {
+                s.insert(CRIT, cbor::array(&[cbor::int(99)]));
+                s.protected_suffix = vec![0];
+            }),
+            bad(Error::TrailingBytes),
         ),
     ]);
 }
