@@ -4,6 +4,12 @@
 //! bytes) and passes each full buffer to the caller's thread through a channel; the caller
 //! hashes it and sends it back for reuse. Memory stays bounded by the pool whatever the input's
 //! size, and no file is ever mapped into memory.
+//!
+//! Why 64 KiB buffers rather than larger ones: a buffer that fits easily in a core's L2 cache is
+//! still cached when the other thread touches it, so both the kernel's copy into it and the
+//! hash reading it run from cache. Measured on a page-cached 1 GiB file on a 2-core machine,
+//! 16 x 64 KiB took about a third less CPU time in the reader than 4 x 1 MiB, and finished
+//! 25 % sooner when the cores were shared with other work.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -14,9 +20,9 @@ use std::thread;
 use crate::error::{CliError, CliResult};
 
 /// Size of each buffer in the pool.
-pub const BUFFER_SIZE: usize = 1 << 20;
-/// Number of buffers in the pool: the reader can run this many buffers ahead.
-pub const BUFFER_COUNT: usize = 4;
+pub const BUFFER_SIZE: usize = 64 << 10;
+/// Number of buffers in the pool: the reader can run this many buffers (1 MiB) ahead.
+pub const BUFFER_COUNT: usize = 16;
 
 /// An input to stream: a file or standard input.
 pub struct Input {
@@ -204,10 +210,10 @@ mod tests {
 
     #[test]
     fn delivers_every_byte_in_order() {
-        let data: Vec<u8> = (0..(BUFFER_SIZE * 5 + 123))
+        let data: Vec<u8> = (0..(BUFFER_SIZE * BUFFER_COUNT * 3 + 123))
             .map(|i| (i * 7) as u8)
             .collect();
-        for step in [1 << 16, 4093, BUFFER_SIZE * 2] {
+        for step in [1 << 16, 4093, BUFFER_SIZE * 2, BUFFER_SIZE - 1] {
             let mut got = Vec::new();
             let n = stream::<()>(input(data.clone(), step), |c| {
                 assert!(c.len() <= BUFFER_SIZE);
@@ -223,7 +229,7 @@ mod tests {
     #[test]
     fn empty_input_and_early_stop() {
         assert_eq!(stream::<()>(input(Vec::new(), 10), |_| Ok(())).unwrap(), 0);
-        let data = vec![1u8; BUFFER_SIZE * 8];
+        let data = vec![1u8; BUFFER_SIZE * BUFFER_COUNT * 4];
         let mut calls = 0;
         let r = stream(input(data, 1 << 16), |_| {
             calls += 1;

@@ -43,7 +43,7 @@ struct Fixture {
     data: Vec<u8>,
 }
 
-/// Spans several reader buffers (1 MiB each) and ends mid-buffer.
+/// Spans many reader buffers (64 KiB each) and ends mid-buffer.
 const ARTIFACT_LEN: usize = (2 << 20) + 12_345;
 
 fn artifact_bytes(len: usize) -> Vec<u8> {
