@@ -522,6 +522,45 @@ pub fn generate() -> VectorFile {
         declared_facts(&key, &p),
     );
 
+    let mut pmax = Params::for_artifact(SMALL, HashAlg::Sha512);
+    pmax.subject = "s".repeat(sealkit::MAX_SUBJECT_LEN);
+    pmax.issuer = Some("i".repeat(sealkit::MAX_IDENTITY_LEN));
+    pmax.content_type = Err("m".repeat(sealkit::MAX_MEDIA_TYPE_LEN));
+    pmax.version = Some(u64::MAX);
+    pmax.issued_at = u64::MAX;
+    b.push(
+        "ok_maximum_lengths",
+        "sub and iss of 128 bytes, a media type of 64 bytes, version and iat of 2^64 - 1",
+        &sealkit_sign(&key, &pmax),
+        Artifact::from_bytes(SMALL),
+        trusts(&[&key]),
+        Policy {
+            identity: pmax.issuer.clone(),
+            subject: Some(pmax.subject.clone()),
+            min_version: Some(u64::MAX),
+        },
+        declared_facts(&key, &pmax),
+    );
+    let mut pu = Params::for_artifact(SMALL, HashAlg::Sha256);
+    pu.subject = "Gr\u{fc}\u{df}e/\u{65e5}\u{672c}.bin".to_owned();
+    pu.issuer = Some("\u{e9}quipe@example.org".to_owned());
+    b.push(
+        "ok_unicode_text",
+        "non-ASCII UTF-8 in sub and iss, compared byte for byte",
+        &sealkit_sign(&key, &pu),
+        Artifact::from_bytes(SMALL),
+        vec![TrustedKeySpec {
+            key: key.text(),
+            identity: pu.issuer.clone(),
+        }],
+        Policy {
+            identity: None,
+            subject: Some(pu.subject.clone()),
+            min_version: None,
+        },
+        declared_facts(&key, &pu),
+    );
+
     // --- artifact mismatch ---
     let mut flipped = SMALL.to_vec();
     flipped[5] ^= 0x01;
@@ -624,6 +663,19 @@ pub fn generate() -> VectorFile {
         "the digest replaced by that of another artifact, the original signature kept",
         &swapped.encode(),
         Artifact::from_bytes(&flipped),
+        trusts(&[&key]),
+        Policy::default(),
+        error(Error::BadSignature, Stage::New),
+    );
+    let mut malleable = EnvelopeSpec::new(&key, SMALL, HashAlg::Sha256);
+    let mut sig = key.sign(&malleable.to_be_signed());
+    add_group_order(&mut sig[32..]);
+    malleable.signature_item = Some(cbor::bytes(&sig));
+    b.push(
+        "bad_signature_s_not_reduced",
+        "a valid signature made malleable: S + L instead of S",
+        &malleable.encode(),
+        Artifact::from_bytes(SMALL),
         trusts(&[&key]),
         Policy::default(),
         error(Error::BadSignature, Stage::New),
@@ -735,6 +787,106 @@ pub fn generate() -> VectorFile {
             v
         },
         Error::EnvelopeTooLarge,
+    );
+    b.spec(
+        "non_canonical_tag",
+        "tag 18 written as d8 12",
+        |s| s.prefix = cbor::head_wide(cbor::TAG, 18, 24),
+        Error::NonCanonicalEncoding,
+    );
+    b.spec(
+        "indefinite_sign1_array",
+        "the COSE_Sign1 array has indefinite length",
+        |s| {
+            s.array_head = vec![cbor::indefinite(cbor::ARRAY)];
+            s.extra_items = vec![cbor::BREAK];
+        },
+        Error::IndefiniteLength,
+    );
+    b.spec(
+        "protected_trailing_bytes",
+        "a byte after the map inside the protected bstr",
+        |s| s.protected_suffix = vec![0],
+        Error::TrailingBytes,
+    );
+    b.spec(
+        "empty_protected_header",
+        "a zero-length protected bstr (an empty header map)",
+        |s| s.protected_override = Some(Vec::new()),
+        Error::MissingAlgorithm,
+    );
+    b.spec(
+        "duplicate_claim",
+        "sub twice in the CWT claims",
+        |s| {
+            s.claims
+                .insert(1, crate::Entry::new(sealkit::CLAIM_SUB, cbor::text("x")))
+        },
+        Error::DuplicateLabel,
+    );
+    b.spec(
+        "empty_crit",
+        "crit is an empty array",
+        |s| {
+            s.insert(sealkit::LABEL_CRIT, cbor::array(&[]));
+        },
+        Error::UnknownCriticalHeader,
+    );
+    b.spec(
+        "bad_field_type",
+        "iat is negative",
+        |s| {
+            s.set_claim(sealkit::CLAIM_IAT, cbor::int(-1));
+        },
+        Error::BadFieldType,
+    );
+    b.spec(
+        "missing_key_id",
+        "no kid (4)",
+        |s| {
+            s.remove(sealkit::LABEL_KID);
+        },
+        Error::MissingKeyId,
+    );
+    b.spec(
+        "missing_envelope_type",
+        "no typ (16)",
+        |s| {
+            s.remove(sealkit::LABEL_TYP);
+        },
+        Error::MissingEnvelopeType,
+    );
+    b.spec(
+        "missing_claims",
+        "no CWT claims (15)",
+        |s| {
+            s.remove(sealkit::LABEL_CWT_CLAIMS);
+        },
+        Error::MissingClaims,
+    );
+    b.spec(
+        "missing_issued_at",
+        "no iat claim",
+        |s| {
+            s.remove_claim(sealkit::CLAIM_IAT);
+        },
+        Error::MissingIssuedAt,
+    );
+    b.spec(
+        "missing_hash_algorithm",
+        "no payload_hash_alg (258)",
+        |s| {
+            s.remove(sealkit::LABEL_PAYLOAD_HASH_ALG);
+        },
+        Error::MissingHashAlgorithm,
+    );
+    b.spec(
+        "missing_content_type",
+        "no payload_preimage_content_type (259)",
+        |s| {
+            s.remove(sealkit::LABEL_PREIMAGE_CONTENT_TYPE);
+        },
+        Error::MissingContentType,
     );
     b.spec(
         "wrong_tag",
@@ -930,6 +1082,22 @@ pub fn generate() -> VectorFile {
         cases: b.cases,
         public_key_text: key_text_cases(&key),
     }
+}
+
+/// Adds the group order L to a little-endian 32-byte scalar (S -> S + L, still < 2^256 for any
+/// reduced S).
+pub fn add_group_order(s: &mut [u8]) {
+    const L: [u8; 32] = [
+        0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde,
+        0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+    ];
+    let mut carry = 0u16;
+    for (b, l) in s.iter_mut().zip(L) {
+        let sum = u16::from(*b) + u16::from(l) + carry;
+        *b = sum as u8;
+        carry = sum >> 8;
+    }
+    assert_eq!(carry, 0, "S + L overflowed 256 bits");
 }
 
 /// Length of the large pattern artifacts: 1 MiB and 7 bytes.
