@@ -328,3 +328,47 @@ fn l_is_the_group_order() {
     assert!(s_reduced(&l_minus_1));
     assert!(!s_reduced(&L));
 }
+
+#[test]
+fn rfc8032_keys_sign_and_verify_real_envelopes() {
+    // The RFC's keys, end to end: sealkit signs an envelope over the RFC message as the
+    // artifact, the independent signer produces the same signature over the same Sig_structure,
+    // and StreamVerifier accepts it when the key is trusted through its text form.
+    let file = shared_json("rfc8032/rfc8032_ed25519_7.1.json");
+    for t in file["tests"].as_array().unwrap() {
+        let name = t["name"].as_str().unwrap();
+        let seed: [u8; 32] = unhex(t["secretKey"].as_str().unwrap()).try_into().unwrap();
+        let pk = unhex(t["publicKey"].as_str().unwrap());
+        let msg = unhex(t["msg"].as_str().unwrap());
+        let key = TestKey::from_seed(seed);
+        for hash in [sealkit::HashAlg::Sha256, sealkit::HashAlg::Sha512] {
+            let params = sealkit_conformance::Params::for_artifact(&msg, hash);
+            let env = sealkit_conformance::sealkit_sign(&key, &params);
+            let spec = sealkit_conformance::EnvelopeSpec::from_params(&key, &params);
+            assert_eq!(env, spec.encode(), "{name}: same bytes, same signature");
+            let sig = sealkit::Envelope::parse(&env).unwrap().signature().to_vec();
+            assert_eq!(sig, key.sign(&spec.to_be_signed()).to_vec(), "{name}");
+
+            let text = format!(
+                "{}{}",
+                sealkit::PUBLIC_KEY_TEXT_PREFIX,
+                sealkit_conformance::vectors::b64_of(&pk)
+            );
+            let mut policy = TrustPolicy::new();
+            policy
+                .trust_key(PublicKey::from_text(&text).unwrap())
+                .unwrap();
+            let mut v = sealkit::StreamVerifier::new(&env, &policy).unwrap();
+            for c in msg.chunks(100) {
+                v.update(c).unwrap();
+            }
+            let facts = v.finish().unwrap();
+            assert_eq!(facts.length(), msg.len() as u64, "{name}");
+            assert_eq!(
+                facts.key_id().as_bytes(),
+                &key.kid(),
+                "{name}: kid is SHA-256(pk)[..8]"
+            );
+        }
+    }
+}
