@@ -526,18 +526,18 @@ pub fn generate() -> VectorFile {
     pmax.subject = "s".repeat(sealkit::MAX_SUBJECT_LEN);
     pmax.issuer = Some("i".repeat(sealkit::MAX_IDENTITY_LEN));
     pmax.content_type = Err("m".repeat(sealkit::MAX_MEDIA_TYPE_LEN));
-    pmax.version = Some(u64::MAX);
-    pmax.issued_at = u64::MAX;
+    pmax.version = Some(MAX_JSON_SAFE_INTEGER);
+    pmax.issued_at = MAX_JSON_SAFE_INTEGER;
     b.push(
         "ok_maximum_lengths",
-        "sub and iss of 128 bytes, a media type of 64 bytes, version and iat of 2^64 - 1",
+        "sub and iss of 128 bytes, a media type of 64 bytes, version and iat of 2^53 - 1",
         &sealkit_sign(&key, &pmax),
         Artifact::from_bytes(SMALL),
         trusts(&[&key]),
         Policy {
             identity: pmax.issuer.clone(),
             subject: Some(pmax.subject.clone()),
-            min_version: Some(u64::MAX),
+            min_version: Some(MAX_JSON_SAFE_INTEGER),
         },
         declared_facts(&key, &pmax),
     );
@@ -1099,6 +1099,10 @@ pub fn add_group_order(s: &mut [u8]) {
     }
     assert_eq!(carry, 0, "S + L overflowed 256 bits");
 }
+
+/// The largest integer the file holds: 2^53 - 1, so that every JSON parser (JavaScript's, or
+/// C libraries that store numbers as doubles) reads every number exactly.
+pub const MAX_JSON_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
 /// Length of the large pattern artifacts: 1 MiB and 7 bytes.
 pub const LARGE_LEN: usize = (1 << 20) + 7;

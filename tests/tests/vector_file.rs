@@ -79,6 +79,36 @@ fn header_and_names() {
 }
 
 #[test]
+fn every_number_is_exact_in_any_json_parser() {
+    fn walk(v: &serde_json::Value, path: &str) {
+        match v {
+            serde_json::Value::Number(n) => {
+                let u = n
+                    .as_u64()
+                    .unwrap_or_else(|| panic!("{path}: {n} is not a u64"));
+                assert!(
+                    u <= vectors::MAX_JSON_SAFE_INTEGER,
+                    "{path}: {u} exceeds 2^53 - 1"
+                );
+            }
+            serde_json::Value::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    walk(x, &format!("{path}[{i}]"));
+                }
+            }
+            serde_json::Value::Object(o) => {
+                for (k, x) in o {
+                    walk(x, &format!("{path}.{k}"));
+                }
+            }
+            _ => {}
+        }
+    }
+    let (text, _) = checked_in();
+    walk(&serde_json::from_str(&text).unwrap(), "$");
+}
+
+#[test]
 fn covers_the_main_verdicts() {
     let (_, file) = checked_in();
     let errors: BTreeSet<String> = file
