@@ -139,8 +139,10 @@ for size in $SIZES; do
         minisign -S -s "$WORK/mini.key" -m "$f" -x "$f.minisig" >/dev/null 2>&1 </dev/null
     fi
     if have signify-openbsd; then
-        signify-openbsd -S -s "$WORK/signify.sec" -m "$f" -x "$f.signify" >/dev/null 2>&1 ||
+        if ! signify-openbsd -S -s "$WORK/signify.sec" -m "$f" -x "$f.signify" >/dev/null 2>"$WORK/signify.err"; then
+            rm -f "$f.signify"
             echo "  signify could not sign $size (see the table)" >&2
+        fi
     fi
     if have gpg; then
         gpg --batch --yes --quiet --pinentry-mode loopback --passphrase '' --digest-algo SHA256 \
@@ -163,7 +165,8 @@ for size in $SIZES; do
         if [[ -f $f.signify ]]; then
             run_tool "signify -V" "$bytes" "$size" signify-openbsd -V -q -p "$WORK/signify.pub" -m "$f" -x "$f.signify"
         else
-            printf '| signify -V | %s | failed | - | - | signing failed: file too large for signify |\n' "$size" >>"$WORK/rows"
+            printf '| signify -V | %s | failed | - | - | cannot sign a file this large: %s |\n' "$size" \
+                "$(tr '\n' ' ' <"$WORK/signify.err" | cut -c1-80)" >>"$WORK/rows"
         fi
     else skip signify "$size"; fi
     if have gpg; then
