@@ -143,6 +143,22 @@ proptest! {
         let chunked = streamed(&envelope, &parts);
         prop_assert_eq!(one_shot.as_ref().map(|_| ()).map_err(|e| *e), expected);
         prop_assert_eq!(chunked.as_ref().map(|_| ()).map_err(|e| *e), expected);
+        // Fail fast: a too-long artifact fails in exactly the update that crosses the signed
+        // length, and every earlier update succeeds.
+        if matches!(t, Tamper::Append(_)) {
+            let mut v = StreamVerifier::new(&envelope, policy()).unwrap();
+            let mut total = 0usize;
+            for part in &parts {
+                total += part.len();
+                let r = v.update(part);
+                if total > artifact.len() {
+                    prop_assert_eq!(r, Err(Error::ArtifactTooLong));
+                    break;
+                }
+                prop_assert_eq!(r, Ok(()));
+            }
+            prop_assert!(v.bytes_received() <= artifact.len() as u64);
+        }
         if let (Ok(a), Ok(b)) = (&one_shot, &chunked) {
             prop_assert_eq!(a.digest(), b.digest());
             prop_assert_eq!(a.length(), artifact.len() as u64);
