@@ -579,3 +579,31 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Key text parsing never panics, and whatever it accepts is the canonical text of the key
+    /// (up to surrounding whitespace): one text per key.
+    #[test]
+    fn public_key_text_has_one_form(
+        text in prop_oneof![
+            ".{0,80}",
+            "sealkit-ed25519:[A-Za-z0-9+/=]{40,48}",
+            "[ \t\n]{0,2}sealkit-ed25519:[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=[ \t\r\n]{0,2}",
+        ],
+    ) {
+        if let Ok(key) = sealkit::PublicKey::from_text(&text) {
+            let mut buf = [0u8; sealkit::PUBLIC_KEY_TEXT_LEN];
+            prop_assert_eq!(key.to_text(&mut buf), text.trim_matches(|c: char| c.is_ascii_whitespace()));
+            prop_assert_eq!(sealkit::PublicKey::from_bytes(key.as_bytes()), Ok(key));
+        }
+    }
+
+    /// sealkit's key check is exactly ed25519-compact's point validation.
+    #[test]
+    fn key_check_matches_point_validation(raw in any::<[u8; 32]>()) {
+        let compact = ed25519_compact::PublicKey::new(raw).validate().is_ok();
+        prop_assert_eq!(sealkit::PublicKey::from_bytes(&raw).is_ok(), compact);
+    }
+}
