@@ -21,8 +21,9 @@ fn workspace_root() -> PathBuf {
 /// A target directory of its own: cargo's build lock is per target directory, so the nested
 /// build never waits on the `cargo test` that runs this test.
 fn target_dir() -> PathBuf {
+    // A relative CARGO_TARGET_DIR is taken as relative to the workspace root, where CI runs.
     let base = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
+        .map(|d| workspace_root().join(d))
         .unwrap_or_else(|| workspace_root().join("target"));
     base.join("thumbv7em-check")
 }
