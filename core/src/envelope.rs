@@ -299,8 +299,13 @@ fn parse_protected(bytes: &[u8]) -> Result<Protected<'_>, Error> {
                 if count == 0 || count > MAX_CRIT_LABELS as u64 {
                     return Err(Error::UnknownCriticalHeader);
                 }
+                // One encoding per header: entries in the same bytewise order as map keys,
+                // which also refuses a label listed twice.
+                let mut crit_order = KeyOrder::new();
                 for _ in 0..count {
+                    let start = r.position();
                     let l = r.int(Error::UnknownCriticalHeader)?;
+                    crit_order.next(r.since(start))?;
                     if let Some(slot) = crit.get_mut(crit_len) {
                         *slot = l;
                         crit_len += 1;

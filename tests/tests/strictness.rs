@@ -509,11 +509,25 @@ fn crit() {
             unk(),
         ),
         (
-            "crit [258, 99]",
+            "crit [99, 258]",
             edit(move |s| {
-                s.insert(CRIT, crit(&[HASH, 99]));
+                s.insert(CRIT, crit(&[99, HASH]));
             }),
             unk(),
+        ),
+        (
+            "crit [258, 258] (listed twice)",
+            edit(move |s| {
+                s.insert(CRIT, crit(&[HASH, HASH]));
+            }),
+            bad(Error::DuplicateLabel),
+        ),
+        (
+            "crit [-65537, 258] (not in bytewise order)",
+            edit(move |s| {
+                s.insert(CRIT, crit(&[LEN, HASH]));
+            }),
+            bad(Error::NonCanonicalEncoding),
         ),
         (
             "crit [] (empty)",
