@@ -32,15 +32,32 @@ cargo build -p sealkit --release --target thumbv7em-none-eabihf
 cargo build -p sealkit --release --target thumbv7em-none-eabihf --features sign
 
 step "tests: the whole workspace"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 if command -v cargo-nextest >/dev/null 2>&1; then
-  cargo nextest run --workspace --no-fail-fast
-  cargo test --workspace --doc
+  cargo nextest run --workspace --no-fail-fast 2>&1 | tee "$log"
 else
-  cargo test --workspace --no-fail-fast
+  cargo test --workspace --no-fail-fast 2>&1 | tee -a "$log"
 fi
+# Doctests (nextest does not run them); only the core has any.
+cargo test -p sealkit --doc 2>&1 | tee -a "$log"
 
 step "benches: compile only (numbers come from benches/, never from tests)"
 cargo bench -p sealkit-benches --no-run
 
 step "demo: sign and verify a real artifact end to end"
 cargo run --release -q -p sealkit-cli -- demo
+
+# One closing line for the whole run, counted from the runners' own summaries.
+passed=0
+failed=0
+while read -r p f; do
+  passed=$((passed + p))
+  failed=$((failed + f))
+done < <(sed -n -E \
+  -e 's/.* ([0-9]+) tests? run: ([0-9]+) passed(, ([0-9]+) failed)?.*/\2 \4/p' \
+  -e 's/^test result: [a-zA-Z]+\. ([0-9]+) passed; ([0-9]+) failed.*/\1 \2/p' "$log" |
+  awk '{ print $1, ($2 == "" ? 0 : $2) }')
+echo
+echo "sealkit: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
