@@ -769,3 +769,31 @@ fn help_documents_exit_codes() {
         assert!(out.stdout.contains("2  usage error"), "{out:?}");
     }
 }
+
+#[test]
+fn encrypted_key_without_any_passphrase_source_is_explained() {
+    // `setsid` detaches from any controlling terminal, so no prompt can be shown even when the
+    // tests run in one.
+    if Command::new("setsid").arg("true").status().is_err() {
+        return;
+    }
+    let f = Fixture::new();
+    let out = f.run_env(
+        &["keygen", "-o", "enc", "--passphrase-file", "/dev/null"],
+        &[],
+    );
+    assert_eq!(out.code, 2, "an empty passphrase file is refused: {out:?}");
+    f.write("pw.txt", b"pw\n");
+    f.ok(&["keygen", "-o", "enc", "--passphrase-file", "pw.txt"]);
+    let mut c = Command::new("setsid");
+    c.current_dir(f.dir.path())
+        .arg(env!("CARGO_BIN_EXE_sealkit"))
+        .args(["sign", "a.bin", "-k", "enc.key", "-o", "x.sig"])
+        .env_remove("SEALKIT_PASSPHRASE")
+        .stdin(Stdio::null());
+    let out = finish(&mut c, None);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("SEALKIT_PASSPHRASE"), "{out:?}");
+    assert!(out.stderr.contains("--passphrase-file"), "{out:?}");
+    assert!(!f.path("x.sig").exists());
+}
