@@ -113,7 +113,7 @@ fn demo() -> CliResult<bool> {
         content_type: ContentType::OCTET_STREAM,
         subject: "release.bin",
         issuer: Some("release-bot@example.com"),
-        issued_at: 1_700_000_000,
+        issued_at: super::sign::issued_at(None)?,
         version: Some(7),
     };
     let signed = sign_input(

@@ -215,7 +215,7 @@ pub fn sign_input(
 }
 
 /// The signing time: `--issued-at`, else `SOURCE_DATE_EPOCH`, else the clock.
-fn issued_at(arg: Option<u64>) -> CliResult<u64> {
+pub(crate) fn issued_at(arg: Option<u64>) -> CliResult<u64> {
     if let Some(t) = arg {
         return Ok(t);
     }
