@@ -95,7 +95,7 @@ run_tool() {
     local err=$WORK/err
     if ! "$@" >/dev/null 2>"$err"; then
         local why
-        why=$(tr '\n' ' ' <"$err" | cut -c1-90)
+        why=$(sed "s|$WORK/||g" "$err" | tr '\n' ' ' | cut -c1-90)
         printf '| %s | %s | failed | - | - | %s |\n' "$name" "$size" "${why:-exit status non-zero}" >>"$WORK/rows"
         LAST_MIB_S=""
         return 0
@@ -166,7 +166,7 @@ for size in $SIZES; do
             run_tool "signify -V" "$bytes" "$size" signify-openbsd -V -q -p "$WORK/signify.pub" -m "$f" -x "$f.signify"
         else
             printf '| signify -V | %s | failed | - | - | cannot sign a file this large: %s |\n' "$size" \
-                "$(tr '\n' ' ' <"$WORK/signify.err" | cut -c1-80)" >>"$WORK/rows"
+                "$(sed "s|$WORK/||g" "$WORK/signify.err" | tr '\n' ' ' | cut -c1-80)" >>"$WORK/rows"
         fi
     else skip signify "$size"; fi
     if have gpg; then
