@@ -67,23 +67,32 @@ bytes_of() {
 }
 
 # --- keys, once -------------------------------------------------------------------------------
+# STATUS[peer] is "ready", "not installed" or "key setup failed"; only ready peers are timed.
+declare -A STATUS=()
+keys_minisign() { minisign -G -W -p "$WORK/mini.pub" -s "$WORK/mini.key"; }
+keys_signify() { signify-openbsd -G -n -p "$WORK/signify.pub" -s "$WORK/signify.sec"; }
+keys_gpg() {
+    mkdir -m 700 "$GNUPGHOME" &&
+        gpg --batch --quiet --pinentry-mode loopback --passphrase '' \
+            --quick-generate-key 'sealkit bench <bench@example.org>' ed25519 sign never
+}
+keys_openssl() {
+    openssl ecparam -name prime256v1 -genkey -noout -out "$WORK/p256.pem" &&
+        openssl ec -in "$WORK/p256.pem" -pubout -out "$WORK/p256.pub"
+}
 echo "generating throwaway keys in $WORK" >&2
 "$SEALKIT" keygen -o "$WORK/sk" --unencrypted >/dev/null 2>&1
-if have minisign; then
-    minisign -G -W -p "$WORK/mini.pub" -s "$WORK/mini.key" >/dev/null
-fi
-if have signify-openbsd; then
-    signify-openbsd -G -n -p "$WORK/signify.pub" -s "$WORK/signify.sec" >/dev/null
-fi
-if have gpg; then
-    mkdir -m 700 "$GNUPGHOME"
-    gpg --batch --quiet --pinentry-mode loopback --passphrase '' \
-        --quick-generate-key 'sealkit bench <bench@example.org>' ed25519 sign never 2>/dev/null
-fi
-if have openssl; then
-    openssl ecparam -name prime256v1 -genkey -noout -out "$WORK/p256.pem" 2>/dev/null
-    openssl ec -in "$WORK/p256.pem" -pubout -out "$WORK/p256.pub" 2>/dev/null
-fi
+for peer in minisign signify-openbsd gpg openssl; do
+    if ! have "$peer"; then
+        STATUS[$peer]="not installed"
+    elif "keys_${peer%-openbsd}" >/dev/null 2>&1; then
+        STATUS[$peer]=ready
+    else
+        STATUS[$peer]="key setup failed"
+        echo "  $peer: key setup failed, skipped" >&2
+    fi
+done
+ready() { [[ ${STATUS[$1]} == ready ]]; }
 
 # --- one tool on one file -----------------------------------------------------------------------
 # run_tool NAME BYTES CMD...: one untimed run (it must succeed), then RUNS timed runs.
@@ -116,7 +125,8 @@ run_tool() {
         'BEGIN {printf "| %s | %s | %.3f | %s | %.1f | |\n", n, s, ns / 1e9, mibs, rss / 1024}' >>"$WORK/rows"
 }
 
-skip() { printf '| %s | %s | not installed | - | - | |\n' "$1" "$2" >>"$WORK/rows"; }
+# skip NAME PEER SIZE: a row saying why the peer was not timed.
+skip() { printf '| %s | %s | %s | - | - | |\n' "$1" "$3" "${STATUS[$2]}" >>"$WORK/rows"; }
 
 # --- in-memory SHA-256 of this machine ---------------------------------------------------------
 echo "measuring in-memory SHA-256 (1 GiB buffer)" >&2
@@ -135,20 +145,20 @@ for size in $SIZES; do
     echo "size $size: creating, signing, caching" >&2
     head -c "$bytes" /dev/urandom >"$f"
     "$SEALKIT" sign "$f" --key "$WORK/sk.key" -o "$f.sig" >/dev/null 2>&1
-    if have minisign; then
+    if ready minisign; then
         minisign -S -s "$WORK/mini.key" -m "$f" -x "$f.minisig" >/dev/null 2>&1 </dev/null
     fi
-    if have signify-openbsd; then
+    if ready signify-openbsd; then
         if ! signify-openbsd -S -s "$WORK/signify.sec" -m "$f" -x "$f.signify" >/dev/null 2>"$WORK/signify.err"; then
             rm -f "$f.signify"
             echo "  signify could not sign $size (see the table)" >&2
         fi
     fi
-    if have gpg; then
+    if ready gpg; then
         gpg --batch --yes --quiet --pinentry-mode loopback --passphrase '' --digest-algo SHA256 \
             --detach-sign -o "$f.gpgsig" "$f"
     fi
-    if have openssl; then
+    if ready openssl; then
         openssl dgst -sha256 -sign "$WORK/p256.pem" -out "$f.p256sig" "$f"
     fi
     cat "$f" >/dev/null
@@ -158,23 +168,23 @@ for size in $SIZES; do
     sealkit_mib_s=$LAST_MIB_S
     run_tool sha256sum "$bytes" "$size" sha256sum "$f"
     sha256sum_mib_s=$LAST_MIB_S
-    if have minisign; then
+    if ready minisign; then
         run_tool "minisign -V" "$bytes" "$size" minisign -V -q -p "$WORK/mini.pub" -m "$f" -x "$f.minisig"
-    else skip minisign "$size"; fi
-    if have signify-openbsd; then
+    else skip "minisign -V" minisign "$size"; fi
+    if ready signify-openbsd; then
         if [[ -f $f.signify ]]; then
             run_tool "signify -V" "$bytes" "$size" signify-openbsd -V -q -p "$WORK/signify.pub" -m "$f" -x "$f.signify"
         else
             printf '| signify -V | %s | failed | - | - | cannot sign a file this large: %s |\n' "$size" \
                 "$(sed "s|$WORK/||g" "$WORK/signify.err" | tr '\n' ' ' | cut -c1-80)" >>"$WORK/rows"
         fi
-    else skip signify "$size"; fi
-    if have gpg; then
+    else skip "signify -V" signify-openbsd "$size"; fi
+    if ready gpg; then
         run_tool "gpg --verify" "$bytes" "$size" gpg --batch --verify "$f.gpgsig" "$f"
-    else skip gpg "$size"; fi
-    if have openssl; then
+    else skip "gpg --verify" gpg "$size"; fi
+    if ready openssl; then
         run_tool "openssl dgst -verify" "$bytes" "$size" openssl dgst -sha256 -verify "$WORK/p256.pub" -signature "$f.p256sig" "$f"
-    else skip openssl "$size"; fi
+    else skip "openssl dgst -verify" openssl "$size"; fi
     if [[ -n $sealkit_mib_s && -n $sha256sum_mib_s ]]; then
         awk -v s="$size" -v a="$sealkit_mib_s" -v b="$sha256sum_mib_s" -v m="$MEM_MIB_S" \
             'BEGIN {printf "| %s | %.3fx | %.3fx |\n", s, a / b, a / m}' >>"$WORK/ratios"
