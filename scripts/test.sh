@@ -31,6 +31,9 @@ step "no_std: core for thumbv7em-none-eabihf (verify-only, and with signing)"
 cargo build -p sealkit --release --target thumbv7em-none-eabihf
 cargo build -p sealkit --release --target thumbv7em-none-eabihf --features sign
 
+step "drift: docs/FORMAT.md examples and error table match the code"
+cargo run -q -p sealkit --features sign --example format_example -- --check docs/FORMAT.md
+
 step "tests: the whole workspace"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -221,6 +221,9 @@ fn parse_claims<'a>(r: &mut Reader<'a>) -> Result<Claims<'a>, Error> {
                 }
                 order.next(key_bytes)?;
                 let s = r.text(Error::BadFieldType)?;
+                if s.is_empty() {
+                    return Err(Error::EmptyField);
+                }
                 if s.len() > MAX_IDENTITY_LEN {
                     return Err(Error::FieldTooLong);
                 }
@@ -232,6 +235,9 @@ fn parse_claims<'a>(r: &mut Reader<'a>) -> Result<Claims<'a>, Error> {
                 }
                 order.next(key_bytes)?;
                 let s = r.text(Error::BadFieldType)?;
+                if s.is_empty() {
+                    return Err(Error::EmptyField);
+                }
                 if s.len() > MAX_SUBJECT_LEN {
                     return Err(Error::FieldTooLong);
                 }
@@ -333,6 +339,9 @@ fn parse_protected(bytes: &[u8]) -> Result<Protected<'_>, Error> {
                 let ct = match r.peek()? {
                     minicbor::data::Type::String => {
                         let s = r.text(Error::BadFieldType)?;
+                        if s.is_empty() {
+                            return Err(Error::EmptyField);
+                        }
                         if s.len() > MAX_MEDIA_TYPE_LEN {
                             return Err(Error::FieldTooLong);
                         }

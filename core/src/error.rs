@@ -74,8 +74,10 @@ pub enum Error {
     MissingContentType = 127,
     /// The artifact length header is missing.
     MissingLength = 128,
-    /// The envelope is nested deeper or is larger than sealkit ever produces.
+    /// The envelope is larger than [`MAX_ENVELOPE_LEN`](crate::MAX_ENVELOPE_LEN) bytes.
     EnvelopeTooLarge = 129,
+    /// A text field (`iss`, `sub` or the media type) is empty.
+    EmptyField = 130,
 
     // 2xx: well formed but not acceptable.
     /// `alg` is neither Ed25519 (-19) nor EdDSA (-8).
@@ -124,6 +126,8 @@ pub enum Error {
     InvalidSecretKey = 505,
     /// The output buffer is too small for the envelope.
     BufferTooSmall = 506,
+    /// A text argument (identity, subject, media type) is empty.
+    EmptyArgument = 507,
 }
 
 impl Error {
@@ -165,6 +169,7 @@ impl Error {
             Error::MissingContentType => "missing_content_type",
             Error::MissingLength => "missing_length",
             Error::EnvelopeTooLarge => "envelope_too_large",
+            Error::EmptyField => "empty_field",
             Error::UnsupportedAlgorithm => "unsupported_algorithm",
             Error::UnsupportedHashAlgorithm => "unsupported_hash_algorithm",
             Error::UntrustedKey => "untrusted_key",
@@ -185,6 +190,7 @@ impl Error {
             Error::BadPublicKeyText => "bad_public_key_text",
             Error::InvalidSecretKey => "invalid_secret_key",
             Error::BufferTooSmall => "buffer_too_small",
+            Error::EmptyArgument => "empty_argument",
         }
     }
 
@@ -237,6 +243,7 @@ impl Error {
             }
             Error::MissingLength => "malformed envelope: the artifact length is missing",
             Error::EnvelopeTooLarge => "malformed envelope: larger than any sealkit envelope",
+            Error::EmptyField => "malformed envelope: a text field is empty",
             Error::UnsupportedAlgorithm => {
                 "unsupported signature algorithm (only Ed25519 -19 and EdDSA -8)"
             }
@@ -269,6 +276,7 @@ impl Error {
             }
             Error::InvalidSecretKey => "invalid secret key",
             Error::BufferTooSmall => "output buffer too small",
+            Error::EmptyArgument => "argument must not be empty",
         }
     }
 
@@ -304,6 +312,7 @@ impl Error {
         Error::MissingContentType,
         Error::MissingLength,
         Error::EnvelopeTooLarge,
+        Error::EmptyField,
         Error::UnsupportedAlgorithm,
         Error::UnsupportedHashAlgorithm,
         Error::UntrustedKey,
@@ -324,6 +333,7 @@ impl Error {
         Error::BadPublicKeyText,
         Error::InvalidSecretKey,
         Error::BufferTooSmall,
+        Error::EmptyArgument,
     ];
 
     /// The error with this code, if any.

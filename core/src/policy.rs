@@ -33,6 +33,10 @@ impl TrustedKey {
 }
 
 fn bounded<const N: usize>(s: &str) -> Result<String<N>, Error> {
+    // An empty identity or subject would match an envelope that names none; refuse it.
+    if s.is_empty() {
+        return Err(Error::EmptyArgument);
+    }
     String::try_from(s).map_err(|_| Error::ArgumentTooLong)
 }
 

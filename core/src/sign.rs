@@ -23,6 +23,7 @@ pub const MAX_SIGNED_ENVELOPE_LEN: usize = MAX_PROTECTED_LEN + 160;
 /// An Ed25519 signing key. It does not `Deref` and is wiped on drop (by ed25519-compact).
 pub struct SigningKey {
     pair: ed25519_compact::KeyPair,
+    public: PublicKey,
 }
 
 impl SigningKey {
@@ -31,10 +32,14 @@ impl SigningKey {
         let seed = ed25519_compact::Seed::new(*seed);
         let pair =
             ed25519_compact::KeyPair::try_from_seed(seed).map_err(|_| Error::InvalidSecretKey)?;
-        Ok(SigningKey { pair })
+        // A key derived from a non-zero seed is never of small order; checking anyway keeps
+        // `public_key` infallible without an unreachable path.
+        let public =
+            PublicKey::from_bytes(pair.pk.as_ref()).map_err(|_| Error::InvalidSecretKey)?;
+        Ok(SigningKey { pair, public })
     }
 
-    /// The 32-byte secret seed, for writing a key file.
+    /// The 32-byte secret seed, for writing a key file. The caller should wipe its copy.
     pub fn seed_bytes(&self) -> [u8; 32] {
         let mut s = [0u8; 32];
         s.copy_from_slice(self.pair.sk.seed().as_ref());
@@ -43,29 +48,12 @@ impl SigningKey {
 
     /// The public key.
     pub fn public_key(&self) -> PublicKey {
-        // A key pair derived from a seed always has a valid public key; fall back to a
-        // re-validation path rather than panicking.
-        match PublicKey::from_bytes(self.pair.pk.as_ref()) {
-            Ok(pk) => pk,
-            Err(_) => unreachable_public_key(),
-        }
+        self.public
     }
 
     fn sign_raw(&self, msg: &[u8]) -> [u8; 64] {
         *self.pair.sk.sign(msg, None)
     }
-}
-
-#[cold]
-fn unreachable_public_key() -> PublicKey {
-    // ed25519-compact derives A = a*B with a clamped, non-zero scalar: never small order.
-    // This path cannot be taken; returning the base point keeps `public_key` panic-free.
-    let base = [
-        0x58, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
-        0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
-        0x66, 0x66,
-    ];
-    PublicKey::from_bytes(&base).unwrap_or_else(|_| unreachable_public_key())
 }
 
 impl core::fmt::Debug for SigningKey {
@@ -152,6 +140,12 @@ fn encode_protected(key: &PublicKey, req: &SignRequest<'_>, e: &mut Enc<'_>) -> 
 /// Signs `req` with `key` and writes the envelope (the exact bytes of a `.sig` file) into `out`.
 /// Returns the number of bytes written. A buffer of [`MAX_SIGNED_ENVELOPE_LEN`] always suffices.
 pub fn sign(key: &SigningKey, req: &SignRequest<'_>, out: &mut [u8]) -> Result<usize, Error> {
+    if req.subject.is_empty()
+        || req.issuer.is_some_and(str::is_empty)
+        || matches!(req.content_type, ContentType::MediaType(""))
+    {
+        return Err(Error::EmptyArgument);
+    }
     if req.subject.len() > MAX_SUBJECT_LEN
         || req.issuer.is_some_and(|s| s.len() > MAX_IDENTITY_LEN)
         || matches!(req.content_type, ContentType::MediaType(s) if s.len() > MAX_MEDIA_TYPE_LEN)

@@ -203,9 +203,14 @@ fn identity() {
         verdict(&env_no_iss, &required(ISSUER)),
         Err(Error::IdentityMismatch)
     );
+    // An empty identity would match "no identity"; the policy refuses it outright.
     assert_eq!(
-        verdict(&env_no_iss, &required("")),
-        Err(Error::IdentityMismatch)
+        TrustPolicy::new().require_identity("").err(),
+        Some(Error::EmptyArgument)
+    );
+    assert_eq!(
+        TrustPolicy::new().trust_key_for_identity(key, "").err(),
+        Some(Error::EmptyArgument)
     );
 
     // Both rules at once must both hold.
@@ -248,7 +253,10 @@ fn subject() {
         verdict(&env, &with("firmware.bin\0")),
         Err(Error::SubjectMismatch)
     );
-    assert_eq!(verdict(&env, &with("")), Err(Error::SubjectMismatch));
+    assert_eq!(
+        TrustPolicy::new().require_subject("").err(),
+        Some(Error::EmptyArgument)
+    );
 }
 
 #[test]

@@ -309,8 +309,9 @@ fn the_mutation_bases_verify() {
 }
 
 fn text_up_to(max_bytes: usize) -> impl Strategy<Value = String> {
-    // Any Unicode, cut to at most `max_bytes` bytes on a character boundary.
-    prop::collection::vec(any::<char>(), 0..max_bytes).prop_map(move |cs| {
+    // Any non-empty Unicode, cut to at most `max_bytes` bytes on a character boundary (the
+    // first character always fits: limits are far above 4 bytes).
+    prop::collection::vec(any::<char>(), 1..max_bytes).prop_map(move |cs| {
         let mut s = String::new();
         for c in cs {
             if s.len() + c.len_utf8() > max_bytes {

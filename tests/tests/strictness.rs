@@ -1388,3 +1388,73 @@ fn an_edit_without_a_new_signature_is_a_bad_signature() {
         Err(Error::BadSignature)
     );
 }
+
+#[test]
+fn empty_text_fields() {
+    // An empty identity could match a policy written carelessly; an empty subject or media type
+    // names nothing. Each is refused with its own code.
+    check(vec![
+        (
+            "iss \"\"",
+            edit(|s| {
+                s.set_claim(ISS, cbor::text(""));
+            }),
+            bad(Error::EmptyField),
+        ),
+        (
+            "sub \"\"",
+            edit(|s| {
+                s.set_claim(SUB, cbor::text(""));
+            }),
+            bad(Error::EmptyField),
+        ),
+        (
+            "259 \"\"",
+            edit(|s| {
+                s.set(CTYPE, cbor::text(""));
+            }),
+            bad(Error::EmptyField),
+        ),
+        (
+            "iss \"x\" (one byte is enough)",
+            edit(|s| {
+                s.set_claim(ISS, cbor::text("x"));
+            }),
+            OK,
+        ),
+    ]);
+}
+
+#[test]
+fn signer_refuses_empty_text() {
+    use sealkit::{sign, ArtifactHasher, ContentType, SignRequest, SignatureAlg, SigningKey};
+    let key = SigningKey::from_seed(&[9u8; 32]).unwrap();
+    let base = SignRequest {
+        alg: SignatureAlg::Ed25519,
+        digest: ArtifactHasher::new(HashAlg::Sha256).finalize(),
+        length: 0,
+        content_type: ContentType::OCTET_STREAM,
+        subject: "a",
+        issuer: None,
+        issued_at: 0,
+        version: None,
+    };
+    let mut out = [0u8; sealkit::MAX_SIGNED_ENVELOPE_LEN];
+    assert!(sign(&key, &base, &mut out).is_ok());
+    for req in [
+        SignRequest {
+            subject: "",
+            ..base
+        },
+        SignRequest {
+            issuer: Some(""),
+            ..base
+        },
+        SignRequest {
+            content_type: ContentType::MediaType(""),
+            ..base
+        },
+    ] {
+        assert_eq!(sign(&key, &req, &mut out), Err(Error::EmptyArgument));
+    }
+}
