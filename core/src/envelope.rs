@@ -206,6 +206,18 @@ struct Claims<'a> {
     issued_at: Option<u64>,
 }
 
+/// A text field of 1 to `max` bytes.
+fn text_field<'a>(r: &mut Reader<'a>, max: usize) -> Result<&'a str, Error> {
+    let s = r.text(Error::BadFieldType)?;
+    if s.is_empty() {
+        return Err(Error::EmptyField);
+    }
+    if s.len() > max {
+        return Err(Error::FieldTooLong);
+    }
+    Ok(s)
+}
+
 fn parse_claims<'a>(r: &mut Reader<'a>) -> Result<Claims<'a>, Error> {
     let n = r.map(Error::BadFieldType)?;
     let mut claims = Claims::default();
@@ -220,28 +232,14 @@ fn parse_claims<'a>(r: &mut Reader<'a>) -> Result<Claims<'a>, Error> {
                     return Err(Error::DuplicateLabel);
                 }
                 order.next(key_bytes)?;
-                let s = r.text(Error::BadFieldType)?;
-                if s.is_empty() {
-                    return Err(Error::EmptyField);
-                }
-                if s.len() > MAX_IDENTITY_LEN {
-                    return Err(Error::FieldTooLong);
-                }
-                claims.issuer = Some(s);
+                claims.issuer = Some(text_field(r, MAX_IDENTITY_LEN)?);
             }
             CLAIM_SUB => {
                 if claims.subject.is_some() {
                     return Err(Error::DuplicateLabel);
                 }
                 order.next(key_bytes)?;
-                let s = r.text(Error::BadFieldType)?;
-                if s.is_empty() {
-                    return Err(Error::EmptyField);
-                }
-                if s.len() > MAX_SUBJECT_LEN {
-                    return Err(Error::FieldTooLong);
-                }
-                claims.subject = Some(s);
+                claims.subject = Some(text_field(r, MAX_SUBJECT_LEN)?);
             }
             CLAIM_IAT => {
                 if claims.issued_at.is_some() {
@@ -338,14 +336,7 @@ fn parse_protected(bytes: &[u8]) -> Result<Protected<'_>, Error> {
             LABEL_PREIMAGE_CONTENT_TYPE => {
                 let ct = match r.peek()? {
                     minicbor::data::Type::String => {
-                        let s = r.text(Error::BadFieldType)?;
-                        if s.is_empty() {
-                            return Err(Error::EmptyField);
-                        }
-                        if s.len() > MAX_MEDIA_TYPE_LEN {
-                            return Err(Error::FieldTooLong);
-                        }
-                        ContentType::MediaType(s)
+                        ContentType::MediaType(text_field(&mut r, MAX_MEDIA_TYPE_LEN)?)
                     }
                     _ => {
                         let v = r.uint(Error::BadFieldType)?;
