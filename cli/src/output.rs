@@ -15,16 +15,45 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
-/// Text from an envelope made safe for a terminal: control characters (such as the escape
-/// sequences that could rewrite what the user sees) are shown escaped.
+/// Whether `c` could change what a terminal shows without being seen itself: control
+/// characters (escape sequences) and the invisible format characters, among them the
+/// bidirectional overrides that can make `update-\u{202e}zg.exe` read as `update-exe.gz`.
+pub fn is_deceptive(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{00ad}'
+                | '\u{034f}'
+                | '\u{061c}'
+                | '\u{115f}'
+                | '\u{1160}'
+                | '\u{17b4}'
+                | '\u{17b5}'
+                | '\u{180b}'..='\u{180f}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{206f}'
+                | '\u{3164}'
+                | '\u{fe00}'..='\u{fe0f}'
+                | '\u{feff}'
+                | '\u{ffa0}'
+                | '\u{fff0}'..='\u{fffb}'
+                | '\u{e0000}'..='\u{e0fff}'
+        )
+}
+
+/// Text from an envelope made safe for a terminal: control characters and invisible format
+/// characters (see [`is_deceptive`]) are shown escaped.
 pub fn printable(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
+    if !s.chars().any(is_deceptive) {
         return s.to_string();
     }
     s.chars()
         .map(|c| {
             if c.is_control() {
                 c.escape_default().to_string()
+            } else if is_deceptive(c) {
+                c.escape_unicode().to_string()
             } else {
                 c.to_string()
             }
@@ -181,6 +210,7 @@ mod tests {
     fn control_characters_are_escaped() {
         assert_eq!(printable("plain name.tar"), "plain name.tar");
         assert_eq!(printable("a\u{1b}[2Jb\n"), "a\\u{1b}[2Jb\\n");
+        assert_eq!(printable("x\u{202e}y\u{feff}"), "x\\u{202e}y\\u{feff}");
     }
 
     #[test]

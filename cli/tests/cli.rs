@@ -797,3 +797,43 @@ fn encrypted_key_without_any_passphrase_source_is_explained() {
     assert!(out.stderr.contains("--passphrase-file"), "{out:?}");
     assert!(!f.path("x.sig").exists());
 }
+
+#[test]
+fn invisible_direction_overrides_are_refused_and_never_printed_raw() {
+    let f = Fixture::new();
+    // Signing refuses a subject that would read differently on a terminal.
+    let out = f.run(&[
+        "sign",
+        "a.bin",
+        "--key",
+        "k.key",
+        "--subject",
+        "update-\u{202e}zg.rat.exe",
+        "-o",
+        "x.sig",
+    ]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("bidirectional"), "{out:?}");
+    assert!(!f.path("x.sig").exists());
+
+    // An envelope made elsewhere with such a subject is shown escaped by inspect.
+    let key = sealkit::SigningKey::from_seed(&[3u8; 32]).unwrap();
+    let req = sealkit::SignRequest {
+        alg: sealkit::SignatureAlg::Ed25519,
+        digest: sealkit::ArtifactHasher::new(sealkit::HashAlg::Sha256).finalize(),
+        length: 0,
+        content_type: sealkit::ContentType::OCTET_STREAM,
+        subject: "update-\u{202e}zg.rat.exe",
+        issuer: Some("a\u{200b}b@example.com"),
+        issued_at: 0,
+        version: None,
+    };
+    let mut buf = [0u8; sealkit::MAX_SIGNED_ENVELOPE_LEN];
+    let n = sealkit::sign(&key, &req, &mut buf).unwrap();
+    f.write("evil.sig", &buf[..n]);
+    let out = f.ok(&["inspect", "evil.sig"]);
+    assert!(!out.stdout.contains('\u{202e}'), "{out:?}");
+    assert!(!out.stdout.contains('\u{200b}'), "{out:?}");
+    assert!(out.stdout.contains("\\u{202e}"), "{out:?}");
+    assert!(out.stdout.contains("\\u{200b}"), "{out:?}");
+}

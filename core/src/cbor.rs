@@ -69,6 +69,34 @@ impl<'b> Reader<'b> {
         }
     }
 
+    /// Fails with [`Error::EnvelopeTruncated`] if the string whose head is next announces more
+    /// bytes than the input has left. Checked here, before minicbor converts the length to
+    /// `usize`, so that 32-bit and 64-bit targets report the same code for huge lengths.
+    fn check_string_fits(&self) -> Result<(), Error> {
+        let input = self.d.input();
+        let start = self.position();
+        let initial = input.get(start).copied().ok_or(Error::EnvelopeTruncated)?;
+        let (arg, head_len): (u64, usize) = match initial & 0x1f {
+            n @ 0..=23 => (u64::from(n), 1),
+            info @ 24..=27 => {
+                let width = 1usize << (info - 24);
+                let bytes = input
+                    .get(start + 1..start + 1 + width)
+                    .ok_or(Error::EnvelopeTruncated)?;
+                let arg = bytes.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
+                (arg, 1 + width)
+            }
+            // Indefinite or reserved: left to the caller's type checks.
+            _ => return Ok(()),
+        };
+        let left = input.len().saturating_sub(start + head_len) as u64;
+        if arg > left {
+            Err(Error::EnvelopeTruncated)
+        } else {
+            Ok(())
+        }
+    }
+
     /// Checks that the head starting at `start` is in shortest form for `arg`.
     fn check_head(&self, start: usize, arg: u64) -> Result<(), Error> {
         let initial = self
@@ -131,6 +159,7 @@ impl<'b> Reader<'b> {
     /// A definite byte string.
     pub(crate) fn bytes(&mut self, wrong: Error) -> Result<&'b [u8], Error> {
         self.expect(&[Type::Bytes], wrong)?;
+        self.check_string_fits()?;
         let start = self.position();
         let b = self.d.bytes().map_err(|e| map_err(&e))?;
         self.check_head(start, b.len() as u64)?;
@@ -140,6 +169,7 @@ impl<'b> Reader<'b> {
     /// A definite UTF-8 text string.
     pub(crate) fn text(&mut self, wrong: Error) -> Result<&'b str, Error> {
         self.expect(&[Type::String], wrong)?;
+        self.check_string_fits()?;
         let start = self.position();
         let s = self.d.str().map_err(|e| map_err(&e))?;
         self.check_head(start, s.len() as u64)?;

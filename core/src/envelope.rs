@@ -55,7 +55,7 @@ pub const MAX_MEDIA_TYPE_LEN: usize = 64;
 /// The largest envelope accepted, in bytes.
 pub const MAX_ENVELOPE_LEN: usize = 4096;
 /// How many labels `crit` may list.
-pub const MAX_CRIT_LABELS: usize = 8;
+pub const MAX_CRIT_LABELS: usize = 6;
 
 /// CoAP Content-Format number for `application/octet-stream`.
 pub const COAP_OCTET_STREAM: u16 = 42;

@@ -1458,3 +1458,23 @@ fn signer_refuses_empty_text() {
         assert_eq!(sign(&key, &req, &mut out), Err(Error::EmptyArgument));
     }
 }
+
+#[test]
+fn huge_declared_lengths_are_truncation() {
+    // Lengths far beyond the input, in every head width, whatever `usize` is on the target.
+    for head in [
+        &[0x5b, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff][..],
+        &[0x5b, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00][..],
+        &[0x5a, 0xff, 0xff, 0xff, 0xff][..],
+        &[0x59, 0x10, 0x00][..],
+    ] {
+        let mut env = vec![0xd2, 0x84];
+        env.extend_from_slice(head);
+        env.extend_from_slice(&[0u8; 16]);
+        assert_eq!(
+            Envelope::parse(&env).err(),
+            Some(Error::EnvelopeTruncated),
+            "{env:02x?}"
+        );
+    }
+}

@@ -11,7 +11,7 @@ use sealkit::{
 
 use crate::error::{CliError, CliResult};
 use crate::keyfile;
-use crate::output::{hex, size};
+use crate::output::{hex, is_deceptive, size};
 use crate::passphrase::PassphraseSource;
 use crate::progress::Progress;
 use crate::read::{self, base_name, is_stdin, with_suffix, Input, StreamError};
@@ -141,13 +141,13 @@ pub fn check_claims(claims: &Claims<'_>) -> CliResult<()> {
             "the subject must be 1 to {MAX_SUBJECT_LEN} bytes long"
         )));
     }
-    if claims.subject.chars().any(char::is_control)
-        || claims
-            .issuer
-            .is_some_and(|s| s.chars().any(char::is_control))
+    if claims.subject.chars().any(is_deceptive)
+        || claims.issuer.is_some_and(|s| s.chars().any(is_deceptive))
     {
         return Err(CliError::Usage(
-            "the subject and the identity must not contain control characters".into(),
+            "the subject and the identity must not contain control characters or invisible \
+             format characters (such as bidirectional overrides)"
+                .into(),
         ));
     }
     if let Some(id) = claims.issuer {
