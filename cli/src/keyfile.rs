@@ -345,31 +345,8 @@ fn read_bounded(file: File, limit: u64, path: &Path) -> CliResult<Zeroizing<Vec<
     Ok(buf)
 }
 
-/// Refuses a secret key file that anyone but its owner can access.
-#[cfg(unix)]
-fn check_private(file: &File, path: &Path) -> CliResult<()> {
-    use std::os::unix::fs::PermissionsExt as _;
-    let meta = file.metadata().map_err(|e| CliError::read(path, e))?;
-    if !meta.is_file() {
-        return Err(CliError::Key(format!(
-            "{} is not a regular file",
-            path.display()
-        )));
-    }
-    let mode = meta.permissions().mode() & 0o777;
-    if mode & 0o077 != 0 {
-        return Err(CliError::Key(format!(
-            "refusing to use secret key file {}: its permissions {:04o} let group or others access it; \
-             run `chmod 600 {}` if the key is still secret, or make a new key",
-            path.display(),
-            mode,
-            path.display()
-        )));
-    }
-    Ok(())
-}
-
-#[cfg(not(unix))]
+/// Refuses a secret key file that is not a regular file or that anyone but its owner can
+/// access (the permission check exists on Unix only).
 fn check_private(file: &File, path: &Path) -> CliResult<()> {
     let meta = file.metadata().map_err(|e| CliError::read(path, e))?;
     if !meta.is_file() {
@@ -377,6 +354,20 @@ fn check_private(file: &File, path: &Path) -> CliResult<()> {
             "{} is not a regular file",
             path.display()
         )));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(CliError::Key(format!(
+                "refusing to use secret key file {}: its permissions {:04o} let group or others access it; \
+                 run `chmod 600 {}` if the key is still secret, or make a new key",
+                path.display(),
+                mode,
+                path.display()
+            )));
+        }
     }
     Ok(())
 }

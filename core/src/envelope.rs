@@ -148,57 +148,6 @@ pub struct Envelope<'a> {
     signature: [u8; 64],
 }
 
-/// Which protected labels were seen, for the duplicate and `crit` checks.
-#[derive(Default)]
-struct Seen {
-    alg: bool,
-    crit: bool,
-    kid: bool,
-    claims: bool,
-    typ: bool,
-    hash_alg: bool,
-    content_type: bool,
-    length: bool,
-    version: bool,
-}
-
-impl Seen {
-    /// Marks `label` seen; a second sighting is a duplicate.
-    fn mark(&mut self, label: i64) -> Result<(), Error> {
-        let slot = match label {
-            LABEL_ALG => &mut self.alg,
-            LABEL_CRIT => &mut self.crit,
-            LABEL_KID => &mut self.kid,
-            LABEL_CWT_CLAIMS => &mut self.claims,
-            LABEL_TYP => &mut self.typ,
-            LABEL_PAYLOAD_HASH_ALG => &mut self.hash_alg,
-            LABEL_PREIMAGE_CONTENT_TYPE => &mut self.content_type,
-            LABEL_ARTIFACT_LENGTH => &mut self.length,
-            LABEL_RELEASE_VERSION => &mut self.version,
-            _ => return Err(Error::UnknownHeader),
-        };
-        if *slot {
-            return Err(Error::DuplicateLabel);
-        }
-        *slot = true;
-        Ok(())
-    }
-
-    /// Whether `crit` may name `label`: it must be present and understood. `crit` itself and
-    /// `alg`/`kid`, which RFC 9052 says never to list, are refused.
-    fn may_be_critical(&self, label: i64) -> bool {
-        match label {
-            LABEL_CWT_CLAIMS => self.claims,
-            LABEL_TYP => self.typ,
-            LABEL_PAYLOAD_HASH_ALG => self.hash_alg,
-            LABEL_PREIMAGE_CONTENT_TYPE => self.content_type,
-            LABEL_ARTIFACT_LENGTH => self.length,
-            LABEL_RELEASE_VERSION => self.version,
-            _ => false,
-        }
-    }
-}
-
 #[derive(Default)]
 struct Claims<'a> {
     issuer: Option<&'a str>,
@@ -265,6 +214,32 @@ struct Protected<'a> {
     length: Option<u64>,
     version: Option<u64>,
     typ: bool,
+    crit: heapless::Vec<i64, MAX_CRIT_LABELS>,
+}
+
+impl Protected<'_> {
+    /// Whether `label` has been read already; unknown labels are refused.
+    fn has(&self, label: i64) -> Result<bool, Error> {
+        Ok(match label {
+            LABEL_ALG => self.alg.is_some(),
+            // An empty crit is refused when read, so a crit that was read is never empty.
+            LABEL_CRIT => !self.crit.is_empty(),
+            LABEL_KID => self.kid.is_some(),
+            LABEL_CWT_CLAIMS => self.claims.is_some(),
+            LABEL_TYP => self.typ,
+            LABEL_PAYLOAD_HASH_ALG => self.hash_alg.is_some(),
+            LABEL_PREIMAGE_CONTENT_TYPE => self.content_type.is_some(),
+            LABEL_ARTIFACT_LENGTH => self.length.is_some(),
+            LABEL_RELEASE_VERSION => self.version.is_some(),
+            _ => return Err(Error::UnknownHeader),
+        })
+    }
+
+    /// Whether `crit` may name `label`: it must be present and understood. `crit` itself and
+    /// `alg`/`kid`, which RFC 9052 says never to list, are refused.
+    fn may_be_critical(&self, label: i64) -> bool {
+        !matches!(label, LABEL_ALG | LABEL_CRIT | LABEL_KID) && self.has(label) == Ok(true)
+    }
 }
 
 fn parse_protected(bytes: &[u8]) -> Result<Protected<'_>, Error> {
@@ -276,10 +251,7 @@ fn parse_protected(bytes: &[u8]) -> Result<Protected<'_>, Error> {
     let mut r = Reader::new(bytes);
     let n = r.map(Error::BadSign1Structure)?;
     let mut p = Protected::default();
-    let mut seen = Seen::default();
     let mut order = KeyOrder::new();
-    let mut crit = [0i64; MAX_CRIT_LABELS];
-    let mut crit_len = 0usize;
     for _ in 0..n {
         let key_start = r.position();
         // Text labels are legal COSE but sealkit defines none, so they are unknown headers.
@@ -291,7 +263,9 @@ fn parse_protected(bytes: &[u8]) -> Result<Protected<'_>, Error> {
         if LEGACY_HASH_ENVELOPE_LABELS.contains(&label) {
             return Err(Error::LegacyHashEnvelopeLabel);
         }
-        seen.mark(label)?;
+        if p.has(label)? {
+            return Err(Error::DuplicateLabel);
+        }
         order.next(key_bytes)?;
         match label {
             LABEL_ALG => {
@@ -310,10 +284,7 @@ fn parse_protected(bytes: &[u8]) -> Result<Protected<'_>, Error> {
                     let start = r.position();
                     let l = r.int(Error::UnknownCriticalHeader)?;
                     crit_order.next(r.since(start))?;
-                    if let Some(slot) = crit.get_mut(crit_len) {
-                        *slot = l;
-                        crit_len += 1;
-                    }
+                    p.crit.push(l).map_err(|_| Error::UnknownCriticalHeader)?;
                 }
             }
             LABEL_KID => {
@@ -353,10 +324,8 @@ fn parse_protected(bytes: &[u8]) -> Result<Protected<'_>, Error> {
     if !r.is_at_end() {
         return Err(Error::TrailingBytes);
     }
-    for l in crit.get(..crit_len).unwrap_or_default() {
-        if !seen.may_be_critical(*l) {
-            return Err(Error::UnknownCriticalHeader);
-        }
+    if !p.crit.iter().all(|l| p.may_be_critical(*l)) {
+        return Err(Error::UnknownCriticalHeader);
     }
     Ok(p)
 }

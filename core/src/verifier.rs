@@ -1,6 +1,8 @@
 //! The streaming verifier: signature and policy first, then every artifact byte.
 
 use heapless::String;
+use minicbor::encode::write::Cursor;
+use minicbor::Encoder;
 
 use crate::digest::{ArtifactDigest, ArtifactHasher, HashAlg};
 use crate::envelope::{
@@ -109,30 +111,13 @@ pub struct StreamVerifier {
     claims: Claims,
 }
 
+/// The CBOR head of a byte string of `len` bytes, in shortest form.
 fn bstr_head(len: usize) -> ([u8; 9], usize) {
-    let mut h = [0u8; 9];
-    let len = len as u64;
-    let n = if len < 24 {
-        h[0] = 0x40 | len as u8;
-        1
-    } else if len <= 0xff {
-        h[0] = 0x58;
-        h[1] = len as u8;
-        2
-    } else if len <= 0xffff {
-        h[0] = 0x59;
-        h[1..3].copy_from_slice(&(len as u16).to_be_bytes());
-        3
-    } else if len <= 0xffff_ffff {
-        h[0] = 0x5a;
-        h[1..5].copy_from_slice(&(len as u32).to_be_bytes());
-        5
-    } else {
-        h[0] = 0x5b;
-        h[1..9].copy_from_slice(&len.to_be_bytes());
-        9
-    };
-    (h, n)
+    let mut e = Encoder::new(Cursor::new([0u8; 9]));
+    // Nine bytes hold the longest head, so this cannot fail.
+    let _ = e.bytes_len(len as u64);
+    let n = e.writer().position();
+    (e.into_writer().into_inner(), n)
 }
 
 /// Feeds the COSE `Sig_structure` for a Sign1 with empty external AAD to `absorb`:
