@@ -110,6 +110,8 @@ pub enum Error {
     AlreadyFinished = 400,
     /// The verifier holds no envelope yet.
     NotStarted = 401,
+    /// The verifier was already started with an envelope; abort it before starting again.
+    AlreadyStarted = 402,
 
     // 5xx: bad arguments.
     /// A public key is not a valid Ed25519 point, or is of small order.
@@ -128,6 +130,8 @@ pub enum Error {
     BufferTooSmall = 506,
     /// A text argument (identity, subject, media type) is empty.
     EmptyArgument = 507,
+    /// A text argument given as bytes is not valid UTF-8.
+    ArgumentNotUtf8 = 508,
 }
 
 impl Error {
@@ -183,6 +187,7 @@ impl Error {
             Error::DigestMismatch => "digest_mismatch",
             Error::AlreadyFinished => "already_finished",
             Error::NotStarted => "not_started",
+            Error::AlreadyStarted => "already_started",
             Error::InvalidPublicKey => "invalid_public_key",
             Error::TooManyKeys => "too_many_keys",
             Error::DuplicateKey => "duplicate_key",
@@ -191,6 +196,7 @@ impl Error {
             Error::InvalidSecretKey => "invalid_secret_key",
             Error::BufferTooSmall => "buffer_too_small",
             Error::EmptyArgument => "empty_argument",
+            Error::ArgumentNotUtf8 => "argument_not_utf8",
         }
     }
 
@@ -267,6 +273,7 @@ impl Error {
             Error::DigestMismatch => "digest mismatch: the artifact's bytes are not the signed bytes",
             Error::AlreadyFinished => "misuse: the verifier has already finished",
             Error::NotStarted => "misuse: the verifier has no envelope",
+            Error::AlreadyStarted => "misuse: the verifier already holds an envelope",
             Error::InvalidPublicKey => "invalid public key: not a valid Ed25519 key",
             Error::TooManyKeys => "trust policy is full",
             Error::DuplicateKey => "trust policy already holds this key",
@@ -277,6 +284,7 @@ impl Error {
             Error::InvalidSecretKey => "invalid secret key",
             Error::BufferTooSmall => "output buffer too small",
             Error::EmptyArgument => "argument must not be empty",
+            Error::ArgumentNotUtf8 => "argument is not valid UTF-8",
         }
     }
 
@@ -326,6 +334,7 @@ impl Error {
         Error::DigestMismatch,
         Error::AlreadyFinished,
         Error::NotStarted,
+        Error::AlreadyStarted,
         Error::InvalidPublicKey,
         Error::TooManyKeys,
         Error::DuplicateKey,
@@ -334,6 +343,7 @@ impl Error {
         Error::InvalidSecretKey,
         Error::BufferTooSmall,
         Error::EmptyArgument,
+        Error::ArgumentNotUtf8,
     ];
 
     /// The error with this code, if any.

@@ -38,6 +38,7 @@ mod key;
 mod policy;
 #[cfg(feature = "sign")]
 mod sign;
+mod slot;
 mod verifier;
 
 pub use digest::{ArtifactDigest, ArtifactHasher, HashAlg, MAX_DIGEST_LEN};
@@ -53,4 +54,5 @@ pub use key::{KeyId, PublicKey, PUBLIC_KEY_TEXT_LEN, PUBLIC_KEY_TEXT_PREFIX};
 pub use policy::{TrustPolicy, TrustedKey, MAX_TRUSTED_KEYS};
 #[cfg(feature = "sign")]
 pub use sign::{sign, SignRequest, SigningKey, MAX_SIGNED_ENVELOPE_LEN};
+pub use slot::{SlotState, VerifierSlot};
 pub use verifier::{sig_structure_bytes, verify_slice, StreamVerifier, Verified};

@@ -7,14 +7,14 @@
 
 use serde::{Deserialize, Serialize};
 
-use sealkit::{ContentType, Error, HashAlg, StreamVerifier, TrustPolicy};
+use sealkit::{ContentType, Error, HashAlg, TrustPolicy, VerifierSlot};
 
 use crate::{cbor, pattern_bytes, sealkit_sign, EnvelopeSpec, Params, TestKey};
 
 /// The file's `format` field.
 pub const FORMAT: &str = "sealkit-vectors";
 /// The file's `version` field; bumped on any incompatible change of the schema.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 /// Where the file lives, from this crate's manifest directory.
 pub const PATH: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/vectors/sealkit-vectors.json");
 /// The command that regenerates the file.
@@ -146,7 +146,7 @@ pub struct Expected {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<u16>,
     /// For errors: where it surfaces when the whole artifact is passed in one update:
-    /// `"new"`, `"update"` or `"finish"`.
+    /// `"policy"`, `"new"`, `"update"` or `"finish"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stage: Option<String>,
     /// For `"ok"`: the verified facts `finish()` returns.
@@ -211,7 +211,9 @@ pub struct KeyTextCase {
 /// Where a verdict surfaced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Stage {
-    /// `StreamVerifier::new` (or building the policy).
+    /// Building the trust policy from `public_keys` and `policy`.
+    Policy,
+    /// `StreamVerifier::new`: envelope, signature and policy checks.
     New,
     /// `update`.
     Update,
@@ -223,6 +225,7 @@ impl Stage {
     /// The stage's name in the file.
     pub fn name(self) -> &'static str {
         match self {
+            Stage::Policy => "policy",
             Stage::New => "new",
             Stage::Update => "update",
             Stage::Finish => "finish",
@@ -1048,6 +1051,14 @@ pub fn generate() -> VectorFile {
         Error::MissingSubject,
     );
     b.spec(
+        "empty_subject",
+        "sub is the empty string",
+        |s| {
+            s.set_claim(sealkit::CLAIM_SUB, cbor::text(""));
+        },
+        Error::EmptyField,
+    );
+    b.spec(
         "missing_length",
         "no artifact length (-65537)",
         |s| {
@@ -1071,6 +1082,101 @@ pub fn generate() -> VectorFile {
         },
         Error::UnsupportedHashAlgorithm,
     );
+
+    // --- trust policies that cannot be built ---
+    let small_order = {
+        let mut k = [0u8; 32];
+        k[0] = 1;
+        format!("{}{}", sealkit::PUBLIC_KEY_TEXT_PREFIX, b64_of(&k))
+    };
+    let key_text = |text: String, identity: Option<&str>| TrustedKeySpec {
+        key: text,
+        identity: identity.map(str::to_owned),
+    };
+    let policy_cases: [(&str, &str, Vec<TrustedKeySpec>, Policy, Error); 8] = [
+        (
+            "policy_invalid_public_key",
+            "a trusted key is well-formed text of a small-order point",
+            vec![key_text(small_order, None)],
+            Policy::default(),
+            Error::InvalidPublicKey,
+        ),
+        (
+            "policy_bad_public_key_text",
+            "a trusted key's text has the wrong prefix",
+            vec![key_text(key.text().replacen("ed25519", "ed448", 1), None)],
+            Policy::default(),
+            Error::BadPublicKeyText,
+        ),
+        (
+            "policy_too_many_keys",
+            "nine distinct keys, one more than a policy holds",
+            (1..=sealkit::MAX_TRUSTED_KEYS as u8 + 1)
+                .map(|n| key_text(TestKey::numbered(0x40 + n).text(), None))
+                .collect(),
+            Policy::default(),
+            Error::TooManyKeys,
+        ),
+        (
+            "policy_duplicate_key",
+            "the same key trusted twice (once bound to an identity)",
+            vec![
+                key_text(key.text(), None),
+                key_text(key.text(), Some(crate::ISSUER)),
+            ],
+            Policy::default(),
+            Error::DuplicateKey,
+        ),
+        (
+            "policy_identity_too_long",
+            "a required identity of 129 bytes",
+            trusts(&[&key]),
+            Policy {
+                identity: Some("i".repeat(sealkit::MAX_IDENTITY_LEN + 1)),
+                ..Policy::default()
+            },
+            Error::ArgumentTooLong,
+        ),
+        (
+            "policy_empty_identity",
+            "a required identity that is empty (it would match an envelope without iss)",
+            trusts(&[&key]),
+            Policy {
+                identity: Some(String::new()),
+                ..Policy::default()
+            },
+            Error::EmptyArgument,
+        ),
+        (
+            "policy_empty_subject",
+            "a required subject that is empty",
+            trusts(&[&key]),
+            Policy {
+                subject: Some(String::new()),
+                ..Policy::default()
+            },
+            Error::EmptyArgument,
+        ),
+        (
+            "policy_empty_bound_identity",
+            "a key bound to an empty identity",
+            vec![key_text(key.text(), Some(""))],
+            Policy::default(),
+            Error::EmptyArgument,
+        ),
+    ];
+    let env = sealkit_sign(&key, &Params::for_artifact(SMALL, HashAlg::Sha256));
+    for (name, description, keys, policy, e) in policy_cases {
+        b.push(
+            name,
+            description,
+            &env,
+            Artifact::from_bytes(SMALL),
+            keys,
+            policy,
+            error(e, Stage::Policy),
+        );
+    }
 
     VectorFile {
         format: FORMAT.to_owned(),
@@ -1261,7 +1367,7 @@ pub fn to_json(file: &VectorFile) -> String {
 /// The outcome of running one case through the core.
 pub type Outcome = Result<Facts, (Error, Stage)>;
 
-/// Builds the case's policy (a policy error counts as stage `new`).
+/// Builds the case's policy (errors are stage `policy`).
 pub fn policy_of(case: &Case) -> Result<TrustPolicy, Error> {
     let mut policy = TrustPolicy::new();
     for k in &case.public_keys {
@@ -1283,13 +1389,15 @@ pub fn policy_of(case: &Case) -> Result<TrustPolicy, Error> {
     Ok(policy)
 }
 
-/// Runs a case through `StreamVerifier`, feeding the artifact in chunks of `chunk` bytes
+/// Runs a case through `VerifierSlot`, feeding the artifact in chunks of `chunk` bytes
 /// (`None`: one update with the whole artifact).
 pub fn run_case(case: &Case, chunk: Option<usize>) -> Outcome {
     let envelope = hex::decode(&case.envelope_hex).unwrap();
     let artifact = case.artifact.bytes().unwrap();
-    let policy = policy_of(case).map_err(|e| (e, Stage::New))?;
-    let mut v = StreamVerifier::new(&envelope, &policy).map_err(|e| (e, Stage::New))?;
+    let policy = policy_of(case).map_err(|e| (e, Stage::Policy))?;
+    // The run-time state machine the bindings use, so the vectors check it too.
+    let mut v = VerifierSlot::new();
+    v.start(&envelope, &policy).map_err(|e| (e, Stage::New))?;
     match chunk {
         None => v.update(&artifact).map_err(|e| (e, Stage::Update))?,
         Some(n) => {
@@ -1321,6 +1429,7 @@ pub fn expected_outcome(case: &Case) -> Result<Outcome, String> {
                 ));
             }
             let stage = match e.stage.as_deref() {
+                Some("policy") => Stage::Policy,
                 Some("new") => Stage::New,
                 Some("update") => Stage::Update,
                 Some("finish") => Stage::Finish,

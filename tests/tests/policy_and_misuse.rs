@@ -730,6 +730,9 @@ fn error_codes_are_a_stable_table() {
         (Error::ArtifactTooShort, 301),
         (Error::DigestMismatch, 302),
         (Error::AlreadyFinished, 400),
+        (Error::NotStarted, 401),
+        (Error::AlreadyStarted, 402),
+        (Error::ArgumentNotUtf8, 508),
         (Error::InvalidPublicKey, 500),
     ] {
         assert_eq!(e.code(), code, "{e:?}");
