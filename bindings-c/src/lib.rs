@@ -1,0 +1,1 @@
+//! sealkit for c (in progress).

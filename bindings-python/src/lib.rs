@@ -1,0 +1,1 @@
+//! sealkit for python (in progress).

@@ -1,0 +1,1 @@
+//! sealkit for wasm (in progress).
