@@ -51,7 +51,7 @@ pub use envelope::{
 };
 pub use error::Error;
 pub use key::{KeyId, PublicKey, PUBLIC_KEY_TEXT_LEN, PUBLIC_KEY_TEXT_PREFIX};
-pub use policy::{TrustPolicy, TrustedKey, MAX_TRUSTED_KEYS};
+pub use policy::{PolicyBuilder, TrustPolicy, TrustedKey, MAX_TRUSTED_KEYS};
 #[cfg(feature = "sign")]
 pub use sign::{sign, SignRequest, SigningKey, MAX_SIGNED_ENVELOPE_LEN};
 pub use slot::{SlotState, VerifierSlot};

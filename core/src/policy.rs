@@ -138,3 +138,102 @@ impl TrustPolicy {
         self.keys.iter().find(|k| k.kid == kid)
     }
 }
+
+/// A [`TrustPolicy`] under construction whose errors are sticky: the first failed call is
+/// recorded, every later call is ignored and returns that error, and [`policy`](Self::policy)
+/// returns it instead of a policy.
+///
+/// Bindings whose callers may ignore a return value (C) build their policy with this, so that a
+/// failed `require_identity` can never leave a weaker policy in force: a verifier started with a
+/// failed builder fails with the builder's error.
+///
+/// ```
+/// use sealkit::{Error, PolicyBuilder};
+///
+/// let mut builder = PolicyBuilder::new();
+/// // A failure the caller ignores ...
+/// let _ = builder.require_identity("");
+/// // ... is not forgotten: later calls are refused and no policy comes out.
+/// assert_eq!(builder.require_subject("app").map(|_| ()), Err(Error::EmptyArgument));
+/// assert_eq!(builder.policy().map(|_| ()), Err(Error::EmptyArgument));
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct PolicyBuilder {
+    policy: TrustPolicy,
+    error: Option<Error>,
+}
+
+impl PolicyBuilder {
+    /// A builder for an empty policy (which trusts nothing), not failed.
+    pub const fn new() -> PolicyBuilder {
+        PolicyBuilder {
+            policy: TrustPolicy::new(),
+            error: None,
+        }
+    }
+
+    fn apply(
+        &mut self,
+        f: impl FnOnce(&mut TrustPolicy) -> Result<(), Error>,
+    ) -> Result<&mut Self, Error> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        match f(&mut self.policy) {
+            Ok(()) => Ok(self),
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    /// [`TrustPolicy::trust_key`], unless the builder has failed.
+    pub fn trust_key(&mut self, key: PublicKey) -> Result<&mut Self, Error> {
+        self.apply(|p| p.trust_key(key).map(|_| ()))
+    }
+
+    /// [`TrustPolicy::trust_key_for_identity`], unless the builder has failed.
+    pub fn trust_key_for_identity(
+        &mut self,
+        key: PublicKey,
+        identity: &str,
+    ) -> Result<&mut Self, Error> {
+        self.apply(|p| p.trust_key_for_identity(key, identity).map(|_| ()))
+    }
+
+    /// [`TrustPolicy::require_identity`], unless the builder has failed.
+    pub fn require_identity(&mut self, identity: &str) -> Result<&mut Self, Error> {
+        self.apply(|p| p.require_identity(identity).map(|_| ()))
+    }
+
+    /// [`TrustPolicy::require_subject`], unless the builder has failed.
+    pub fn require_subject(&mut self, subject: &str) -> Result<&mut Self, Error> {
+        self.apply(|p| p.require_subject(subject).map(|_| ()))
+    }
+
+    /// [`TrustPolicy::require_min_version`], unless the builder has failed.
+    pub fn require_min_version(&mut self, min: u64) -> Result<&mut Self, Error> {
+        self.apply(|p| {
+            p.require_min_version(min);
+            Ok(())
+        })
+    }
+
+    /// Records `error` as a failure of this builder, unless an earlier one is recorded, and
+    /// returns the recorded (first) error. For failures found while preparing an argument
+    /// (a public key that does not parse, text that is not UTF-8), so that they are sticky too.
+    pub fn fail(&mut self, error: Error) -> Error {
+        *self.error.get_or_insert(error)
+    }
+
+    /// The first error, if a call failed.
+    pub fn error(&self) -> Option<Error> {
+        self.error
+    }
+
+    /// The policy built so far, or the first error if any call failed.
+    pub fn policy(&self) -> Result<&TrustPolicy, Error> {
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(&self.policy),
+        }
+    }
+}
