@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds the npm package's WebAssembly part into bindings-wasm/pkg/ (gitignored):
+#   cargo (wasm32, size-oriented release) -> wasm-bindgen --target web -> wasm-opt -Oz.
+# Needs: the wasm32-unknown-unknown target, wasm-bindgen-cli at the crate's exact version and
+# `npm ci` done here (wasm-opt comes from npm's binaryen); test.sh installs all three.
+# Environment: SEALKIT_WASM_FEATURES="" builds without sealkit's opt_size (for measuring).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+cd "$root"
+
+features="${SEALKIT_WASM_FEATURES-opt_size}"
+# Size-oriented settings for this build only (the workspace's release profile stays as is).
+export CARGO_PROFILE_RELEASE_OPT_LEVEL=z
+export CARGO_PROFILE_RELEASE_PANIC=abort
+cargo build --quiet -p sealkit-wasm --target wasm32-unknown-unknown --release \
+  --no-default-features --features "$features"
+
+target_dir="$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).target_directory))')"
+rm -rf "$here/pkg.tmp"
+wasm-bindgen --target web --no-typescript --out-dir "$here/pkg.tmp" --out-name sealkit_wasm \
+  "$target_dir/wasm32-unknown-unknown/release/sealkit_wasm.wasm"
+wasm="$here/pkg.tmp/sealkit_wasm_bg.wasm"
+raw_size=$(wc -c <"$wasm")
+"$here/node_modules/.bin/wasm-opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+  --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+  -o "$wasm.opt" "$wasm"
+mv "$wasm.opt" "$wasm"
+opt_size=$(wc -c <"$wasm")
+rm -rf "$here/pkg"
+mv "$here/pkg.tmp" "$here/pkg"
+printf '{"features":"%s","raw_bytes":%d,"optimized_bytes":%d}\n' "$features" "$raw_size" "$opt_size" \
+  >"$here/pkg/size.json"
+echo "sealkit-wasm: .wasm $raw_size bytes raw, $opt_size bytes after wasm-opt -Oz (features: ${features:-none})"

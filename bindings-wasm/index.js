@@ -1,0 +1,542 @@
+// sealkit for JavaScript: the hand-written layer over the WebAssembly core (pkg/, made by
+// build.sh). It holds no verification logic: it turns the core's numeric error codes into
+// SealkitError objects, converts numbers and adds the stream helpers. Every verdict comes from
+// the Rust core (sealkit::VerifierSlot).
+
+import initWasm, * as raw from "./pkg/sealkit_wasm.js";
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const MAX_U64 = (1n << 64n) - 1n;
+// Larger chunks are passed to the core in slices of this size, so the WebAssembly memory never
+// grows with the caller's chunk size (it holds one slice at a time).
+const SLICE = 256 * 1024;
+const STATES = Object.freeze(["empty", "active", "finished", "failed"]);
+
+let initialized = false;
+let pending = null;
+
+function isNode() {
+  return (
+    typeof process !== "undefined" &&
+    process.versions != null &&
+    typeof process.versions.node === "string"
+  );
+}
+
+/**
+ * Loads the WebAssembly module once. Without an argument, Node reads the `.wasm` file next to
+ * this module with `fs`, and browsers fetch it by URL. `source` may also be a URL, a
+ * `Response`, bytes or a `WebAssembly.Module`.
+ */
+export function init(source) {
+  if (initialized) return Promise.resolve();
+  if (pending !== null) return pending;
+  pending = (async () => {
+    let input = source;
+    if (input === undefined) {
+      const url = new URL("./pkg/sealkit_wasm_bg.wasm", import.meta.url);
+      if (isNode() && url.protocol === "file:") {
+        const { readFile } = await import("node:fs/promises");
+        input = await readFile(url);
+      } else {
+        input = url;
+      }
+    }
+    await initWasm({ module_or_path: input });
+    initialized = true;
+  })();
+  // A failed load may be retried.
+  pending.catch(() => {
+    pending = null;
+  });
+  return pending;
+}
+
+/** Loads the module synchronously from bytes or a compiled `WebAssembly.Module`. */
+export function initSync(module) {
+  if (initialized) return;
+  raw.initSync({ module });
+  initialized = true;
+}
+
+function ensure() {
+  if (!initialized) {
+    throw new Error("sealkit: the WebAssembly module is not loaded; call `await init()` first");
+  }
+}
+
+/** An error reported by the sealkit core, with its stable numeric `code` and `errorName`. */
+export class SealkitError extends Error {
+  constructor(code) {
+    const errorName = (initialized && raw.errorName(code)) || "unknown_error";
+    const text = (initialized && raw.errorMessage(code)) || "unknown error";
+    super(`${text} (${errorName}, code ${code})`);
+    this.name = "SealkitError";
+    /** The core's stable numeric code, e.g. 302. */
+    this.code = code;
+    /** The core's stable snake_case name, e.g. "digest_mismatch". */
+    this.errorName = errorName;
+  }
+}
+
+// The core throws its error code as a number; anything else (a TypeError, a trap) passes as is.
+function wrap(e) {
+  return typeof e === "number" ? new SealkitError(e) : e;
+}
+
+function call(f) {
+  try {
+    return f();
+  } catch (e) {
+    throw wrap(e);
+  }
+}
+
+function bytesOf(x, what) {
+  if (x instanceof Uint8Array) return x;
+  if (ArrayBuffer.isView(x)) return new Uint8Array(x.buffer, x.byteOffset, x.byteLength);
+  const tag = Object.prototype.toString.call(x);
+  if (tag === "[object ArrayBuffer]" || tag === "[object SharedArrayBuffer]") {
+    return new Uint8Array(x);
+  }
+  throw new TypeError(`sealkit: ${what} must be a Uint8Array, another ArrayBufferView or an ArrayBuffer`);
+}
+
+function isBytes(x) {
+  if (ArrayBuffer.isView(x)) return true;
+  const tag = Object.prototype.toString.call(x);
+  return tag === "[object ArrayBuffer]" || tag === "[object SharedArrayBuffer]";
+}
+
+// Strings cross into Rust as UTF-8; a lone surrogate has no UTF-8 form, which is the core's
+// argument_not_utf8 (508), rather than being silently replaced by U+FFFD.
+function textOf(s, what) {
+  if (typeof s !== "string") throw new TypeError(`sealkit: ${what} must be a string`);
+  const ok = typeof s.isWellFormed === "function" ? s.isWellFormed() : !/\p{Surrogate}/u.test(s);
+  if (!ok) throw new SealkitError(508);
+  return s;
+}
+
+function hex(b) {
+  let s = "";
+  for (const x of b) s += x.toString(16).padStart(2, "0");
+  return s;
+}
+
+// u64 values arrive as bigint: a number when exact, else the bigint itself.
+function num(b) {
+  return b <= MAX_SAFE ? Number(b) : b;
+}
+
+function u64Of(n, what) {
+  if (typeof n === "bigint") {
+    if (n >= 0n && n <= MAX_U64) return n;
+  } else if (typeof n === "number") {
+    if (Number.isSafeInteger(n) && n >= 0) return BigInt(n);
+  } else {
+    throw new TypeError(`sealkit: ${what} must be a number or a bigint`);
+  }
+  throw new RangeError(`sealkit: ${what} must be an integer from 0 to 2^64 - 1 (exact)`);
+}
+
+const KEY_TOKEN = Symbol("sealkit.PublicKey");
+
+/** A validated Ed25519 public key (a canonical point not of small order). */
+export class PublicKey {
+  #bytes;
+
+  /** @private use PublicKey.fromBytes / fromText / from */
+  constructor(token, bytes) {
+    if (token !== KEY_TOKEN) throw new TypeError("sealkit: use PublicKey.fromBytes or PublicKey.fromText");
+    this.#bytes = bytes;
+  }
+
+  /** A key from its 32 raw bytes. */
+  static fromBytes(bytes) {
+    ensure();
+    const b = bytesOf(bytes, "a raw public key");
+    return new PublicKey(KEY_TOKEN, call(() => raw.publicKeyFromBytes(b)));
+  }
+
+  /** A key from its text form `sealkit-ed25519:<base64>` (surrounding whitespace ignored). */
+  static fromText(text) {
+    ensure();
+    const t = textOf(text, "a public key text");
+    return new PublicKey(KEY_TOKEN, call(() => raw.publicKeyFromText(t)));
+  }
+
+  /** A key from a PublicKey, its text form or its raw bytes. */
+  static from(key) {
+    if (key instanceof PublicKey) return key;
+    if (typeof key === "string") return PublicKey.fromText(key);
+    if (isBytes(key)) return PublicKey.fromBytes(key);
+    throw new TypeError("sealkit: a key must be a PublicKey, a `sealkit-ed25519:` text or 32 raw bytes");
+  }
+
+  /** The raw 32 bytes (a copy). */
+  get bytes() {
+    return this.#bytes.slice();
+  }
+
+  /** The key id (first 8 bytes of SHA-256 of the raw key), hex. */
+  get keyId() {
+    ensure();
+    return hex(call(() => raw.publicKeyId(this.#bytes)));
+  }
+
+  /** The text form `sealkit-ed25519:<base64>`. */
+  toText() {
+    ensure();
+    return call(() => raw.publicKeyToText(this.#bytes));
+  }
+
+  toString() {
+    return this.toText();
+  }
+}
+
+const rawPolicies = new WeakMap();
+
+/**
+ * What a verifier accepts: up to 8 trusted keys (optionally bound to an identity) and optional
+ * identity, subject and minimum-version rules. Methods throw SealkitError (stage "policy").
+ */
+export class TrustPolicy {
+  /** An empty policy (trusts nothing), or one built from `options` (see `TrustPolicy.from`). */
+  constructor(options) {
+    ensure();
+    rawPolicies.set(this, new raw.RawTrustPolicy());
+    if (options !== undefined && options !== null) {
+      if (typeof options !== "object") throw new TypeError("sealkit: policy options must be an object");
+      for (const k of options.keys ?? []) {
+        if (typeof k === "object" && k !== null && !isBytes(k) && !(k instanceof PublicKey)) {
+          this.trustKey(k.key, k.identity ?? null);
+        } else {
+          this.trustKey(k);
+        }
+      }
+      if (options.identity != null) this.requireIdentity(options.identity);
+      if (options.subject != null) this.requireSubject(options.subject);
+      if (options.minVersion != null) this.requireMinVersion(options.minVersion);
+    }
+  }
+
+  /** A TrustPolicy as is, or a new one from options. */
+  static from(policy) {
+    return policy instanceof TrustPolicy ? policy : new TrustPolicy(policy ?? {});
+  }
+
+  /** Trusts `key` (PublicKey, text or raw bytes); with `identity`, only for that `iss`. */
+  trustKey(key, identity = null) {
+    const r = rawPolicies.get(this);
+    const id = identity === null || identity === undefined ? undefined : textOf(identity, "identity");
+    if (typeof key === "string") {
+      const t = textOf(key, "a public key text");
+      call(() => r.trustKeyText(t, id));
+    } else if (key instanceof PublicKey) {
+      const b = key.bytes;
+      call(() => r.trustKeyBytes(b, id));
+    } else {
+      const b = bytesOf(key, "a key");
+      call(() => r.trustKeyBytes(b, id));
+    }
+    return this;
+  }
+
+  /** Requires the envelope's `iss` to be exactly `identity`. */
+  requireIdentity(identity) {
+    const t = textOf(identity, "identity");
+    call(() => rawPolicies.get(this).requireIdentity(t));
+    return this;
+  }
+
+  /** Requires the envelope's `sub` to be exactly `subject`. */
+  requireSubject(subject) {
+    const t = textOf(subject, "subject");
+    call(() => rawPolicies.get(this).requireSubject(t));
+    return this;
+  }
+
+  /** Requires a release version of at least `min` (a number or bigint; anti-rollback). */
+  requireMinVersion(min) {
+    const v = u64Of(min, "minVersion");
+    rawPolicies.get(this).requireMinVersion(v);
+    return this;
+  }
+
+  /** How many keys are trusted. */
+  get keyCount() {
+    return rawPolicies.get(this).keyCount;
+  }
+
+  /** Releases the WebAssembly memory now (otherwise the garbage collector does it). */
+  free() {
+    const r = rawPolicies.get(this);
+    if (r) {
+      rawPolicies.delete(this);
+      r.free();
+    }
+  }
+}
+
+function facts(v) {
+  try {
+    const digest = v.digest;
+    const version = v.version;
+    return Object.freeze({
+      keyId: hex(v.keyId),
+      alg: v.alg,
+      identity: v.identity ?? null,
+      subject: v.subject,
+      contentFormat: v.contentFormat ?? null,
+      mediaType: v.mediaType ?? null,
+      issuedAt: num(v.issuedAt),
+      version: version === undefined ? null : num(version),
+      length: num(v.length),
+      hashAlg: v.hashAlg,
+      digest,
+      digestHex: hex(digest),
+    });
+  } finally {
+    v.free();
+  }
+}
+
+function withPolicy(policy, f) {
+  const p = TrustPolicy.from(policy);
+  try {
+    return f(rawPolicies.get(p));
+  } finally {
+    if (p !== policy) p.free();
+  }
+}
+
+/**
+ * A synchronous streaming verifier: `new Verifier(envelope, policy)` checks the envelope's
+ * signature and the policy before any artifact byte; then `update(chunk)` any number of times
+ * and `finish()` for the verified facts. Errors are SealkitError and sticky until `abort()`.
+ */
+export class Verifier {
+  #raw;
+  #writable = null;
+  #verified = null;
+  #settle = null;
+  #sinkFacts = null;
+
+  /** Starts at once when given an envelope and a policy; `new Verifier()` is an empty slot. */
+  constructor(envelope, policy) {
+    ensure();
+    this.#raw = new raw.RawVerifier();
+    if (envelope !== undefined || policy !== undefined) {
+      try {
+        this.start(envelope, policy);
+      } catch (e) {
+        this.#raw.free();
+        throw e;
+      }
+    }
+  }
+
+  /** Starts an empty verifier (after `new Verifier()` or `abort()`). */
+  start(envelope, policy) {
+    const env = bytesOf(envelope, "the envelope");
+    try {
+      withPolicy(policy, (p) => call(() => this.#raw.start(env, p)));
+    } catch (e) {
+      this.#reject(e);
+      throw e;
+    }
+  }
+
+  /** Absorbs the next chunk of the artifact (any size, including empty). */
+  update(chunk) {
+    const data = bytesOf(chunk, "a chunk");
+    try {
+      call(() => {
+        if (data.length <= SLICE) {
+          this.#raw.update(data);
+        } else {
+          for (let off = 0; off < data.length; off += SLICE) {
+            this.#raw.update(data.subarray(off, off + SLICE));
+          }
+        }
+      });
+    } catch (e) {
+      this.#reject(e);
+      throw e;
+    }
+  }
+
+  /** Checks length and digest and returns the verified facts (once). */
+  finish() {
+    if (this.#sinkFacts !== null) {
+      // The writable sink already finished this verification: hand its facts out once.
+      const f = this.#sinkFacts;
+      this.#sinkFacts = null;
+      return f;
+    }
+    let f;
+    try {
+      f = facts(call(() => this.#raw.finish()));
+    } catch (e) {
+      this.#reject(e);
+      throw e;
+    }
+    this.#resolve(f);
+    return f;
+  }
+
+  /** Empties the verifier from any state, discarding the verification in progress. */
+  abort() {
+    this.#raw.abort();
+    this.#sinkFacts = null;
+    this.#writable = null;
+    if (this.#settle !== null) {
+      this.#settle(false, new DOMException("sealkit: verification aborted", "AbortError"));
+    }
+    this.#verified = null;
+    this.#settle = null;
+  }
+
+  /** "empty", "active", "finished" or "failed". */
+  get state() {
+    return STATES[this.#raw.state];
+  }
+
+  /** The sticky error (a SealkitError) once failed, else null. */
+  get error() {
+    const code = this.#raw.errorCode;
+    return code === undefined ? null : new SealkitError(code);
+  }
+
+  /** The artifact length the envelope signed, once started, else null. */
+  get signedLength() {
+    const n = this.#raw.signedLength;
+    return n === undefined ? null : num(n);
+  }
+
+  /** Artifact bytes absorbed so far, once started, else null. */
+  get bytesReceived() {
+    const n = this.#raw.bytesReceived;
+    return n === undefined ? null : num(n);
+  }
+
+  /** The envelope's hash algorithm ("sha256" or "sha512"), once started, else null. */
+  get hashAlg() {
+    return this.#raw.hashAlg ?? null;
+  }
+
+  /** A promise of the verified facts: settles with the first finish or failure. */
+  get verified() {
+    if (this.#verified === null) {
+      this.#verified = new Promise((resolve, reject) => {
+        this.#settle = (ok, value) => {
+          this.#settle = null;
+          if (ok) resolve(value);
+          else reject(value);
+        };
+      });
+      // Nobody has to await it: a rejection nobody listens to is not an unhandled rejection.
+      this.#verified.catch(() => {});
+    }
+    return this.#verified;
+  }
+
+  #resolve(f) {
+    if (this.#settle !== null) this.#settle(true, f);
+    else if (this.#verified === null) this.#verified = Promise.resolve(f);
+  }
+
+  #reject(e) {
+    if (this.#settle !== null) this.#settle(false, e);
+    else if (this.#verified === null) {
+      this.#verified = Promise.reject(e);
+      this.#verified.catch(() => {});
+    }
+  }
+
+  /**
+   * A WHATWG WritableStream sink: `await body.pipeTo(verifier.writable)` feeds every chunk to
+   * `update` and finishes when the source closes. A failure errors the sink, so the pipe
+   * rejects with the SealkitError and the source is cancelled. The facts are then in
+   * `verifier.verified` or returned (once) by `verifier.finish()`.
+   */
+  get writable() {
+    if (this.#writable === null) {
+      this.verified; // create the promise before any chunk arrives
+      this.#writable = new WritableStream(
+        {
+          write: (chunk) => {
+            this.update(chunk);
+          },
+          close: () => {
+            this.#sinkFacts = this.finish();
+          },
+          abort: (reason) => {
+            this.#reject(reason);
+          },
+        },
+        { highWaterMark: 1 },
+      );
+    }
+    return this.#writable;
+  }
+
+  /** Releases the WebAssembly memory now (otherwise the garbage collector does it). */
+  free() {
+    this.#raw.free();
+  }
+}
+
+/** Verifies `data` (all in memory) against `envelope`; returns the facts or throws SealkitError. */
+export function verifyBytes(data, envelope, policy) {
+  const v = new Verifier(envelope, policy);
+  try {
+    v.update(data);
+    return v.finish();
+  } finally {
+    v.free();
+  }
+}
+
+/**
+ * Verifies a stream chunk by chunk in constant memory (chunks are never concatenated):
+ * `source` is a WHATWG ReadableStream (e.g. `(await fetch(url)).body`), an async iterable or
+ * an iterable of byte chunks. On a verification failure the stream is cancelled and the
+ * SealkitError is thrown; if the stream itself fails, its error is thrown.
+ */
+export async function verifyStream(source, envelope, policy) {
+  await init();
+  const v = new Verifier(envelope, policy);
+  try {
+    if (source != null && typeof source.getReader === "function") {
+      const reader = source.getReader();
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          try {
+            v.update(value);
+          } catch (e) {
+            await reader.cancel(e).catch(() => {});
+            throw e;
+          }
+        }
+      } finally {
+        reader.releaseLock();
+      }
+    } else if (isBytes(source)) {
+      v.update(source);
+    } else if (
+      source != null &&
+      (typeof source[Symbol.asyncIterator] === "function" || typeof source[Symbol.iterator] === "function")
+    ) {
+      for await (const chunk of source) v.update(chunk);
+    } else {
+      throw new TypeError("sealkit: source must be a ReadableStream, an async iterable or an iterable of chunks");
+    }
+    return v.finish();
+  } finally {
+    v.free();
+  }
+}
