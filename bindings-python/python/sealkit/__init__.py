@@ -1,0 +1,101 @@
+"""sealkit: verify and sign files with compact signature envelopes.
+
+A vendor signs an artifact (a file) with an Ed25519 key; the signature envelope (a ``.sig``
+file, a COSE_Sign1 hash envelope of about 150 bytes) states the artifact's digest, length,
+name, signer identity and release version. Verification checks the signature and the trust
+policy before any artifact byte is read, then streams the artifact through SHA-2 with constant
+memory and compares at the end.
+
+Verify::
+
+    import sealkit
+
+    policy = sealkit.TrustPolicy(["sealkit-ed25519:..."], subject="app.tar.gz")
+    facts = sealkit.verify_file("app.tar.gz", "app.tar.gz.sig", policy)
+    print(facts.version, facts.digest_hex)
+
+Errors are exceptions from :mod:`sealkit.errors`, each with the core's stable ``code`` and
+``name``.
+"""
+
+from . import errors
+from ._sealkit import (
+    MAX_ENVELOPE_LEN,
+    MAX_TRUSTED_KEYS,
+    PUBLIC_KEY_TEXT_PREFIX,
+    PublicKey,
+    SigningKey,
+    TrustPolicy,
+    Verified,
+    Verifier,
+    __version__,
+    error_codes,
+    sign_bytes,
+    sign_file,
+    verify_bytes,
+    verify_file,
+)
+from .errors import (
+    AlreadyFinished,
+    AlreadyStarted,
+    ArtifactTooLong,
+    ArtifactTooShort,
+    BadPublicKeyText,
+    BadSignature,
+    DigestMismatch,
+    IdentityMismatch,
+    InvalidArgument,
+    InvalidPublicKey,
+    KeyFileError,
+    LengthMismatch,
+    MalformedEnvelope,
+    NotStarted,
+    Rollback,
+    SealkitError,
+    SubjectMismatch,
+    UnsupportedAlgorithm,
+    UntrustedKey,
+    UsageError,
+    VerificationError,
+    VersionMissing,
+)
+
+__all__ = [
+    "MAX_ENVELOPE_LEN",
+    "MAX_TRUSTED_KEYS",
+    "PUBLIC_KEY_TEXT_PREFIX",
+    "AlreadyFinished",
+    "AlreadyStarted",
+    "ArtifactTooLong",
+    "ArtifactTooShort",
+    "BadPublicKeyText",
+    "BadSignature",
+    "DigestMismatch",
+    "IdentityMismatch",
+    "InvalidArgument",
+    "InvalidPublicKey",
+    "KeyFileError",
+    "LengthMismatch",
+    "MalformedEnvelope",
+    "NotStarted",
+    "PublicKey",
+    "Rollback",
+    "SealkitError",
+    "SigningKey",
+    "SubjectMismatch",
+    "TrustPolicy",
+    "UnsupportedAlgorithm",
+    "UntrustedKey",
+    "UsageError",
+    "VerificationError",
+    "Verified",
+    "Verifier",
+    "VersionMissing",
+    "__version__",
+    "error_codes",
+    "errors",
+    "sign_bytes",
+    "sign_file",
+    "verify_bytes",
+    "verify_file",
+]

@@ -1,0 +1,536 @@
+"""The exceptions of sealkit, one class per error code of the core.
+
+Every exception is a :class:`SealkitError` with two class attributes that match the core's
+stable error: ``code`` (an ``int``, e.g. 302) and ``name`` (a ``str``, e.g.
+``"digest_mismatch"``), and the core's message as its text (``str(e)``, also ``e.message``).
+
+Groups, by code:
+
+- :class:`MalformedEnvelope` (1xx): the envelope is not a well-formed sealkit envelope.
+- :class:`VerificationError` (2xx, 3xx): the envelope is well formed but not acceptable (an
+  unsupported algorithm, an untrusted key, a bad signature, a policy rule) or the artifact does
+  not match it (:class:`LengthMismatch`, :class:`DigestMismatch`).
+- :class:`UsageError` (4xx): the API was called out of order.
+- :class:`InvalidArgument` (5xx): a bad argument; also a :class:`ValueError`.
+- :class:`KeyFileError` (902, as the CLI's ``key_error``): a secret key file that cannot be used.
+
+Catch :class:`SealkitError` to catch every refusal: a malformed envelope is a
+:class:`MalformedEnvelope`, not a :class:`VerificationError`.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Optional, Type
+
+__all__ = [
+    "SealkitError",
+    "MalformedEnvelope",
+    "VerificationError",
+    "LengthMismatch",
+    "UsageError",
+    "InvalidArgument",
+    "KeyFileError",
+    "error_class",
+    "EnvelopeTruncated",
+    "NotTaggedSign1",
+    "BadSign1Structure",
+    "IndefiniteLength",
+    "NonCanonicalEncoding",
+    "DuplicateLabel",
+    "TrailingBytes",
+    "BadFieldType",
+    "UnknownHeader",
+    "UnknownCriticalHeader",
+    "ContentTypePresent",
+    "LegacyHashEnvelopeLabel",
+    "UnprotectedHeaderNotEmpty",
+    "WrongEnvelopeType",
+    "UnknownClaim",
+    "FieldTooLong",
+    "BadKeyIdLength",
+    "BadSignatureLength",
+    "PayloadSizeMismatch",
+    "DetachedPayload",
+    "MissingAlgorithm",
+    "MissingKeyId",
+    "MissingEnvelopeType",
+    "MissingClaims",
+    "MissingSubject",
+    "MissingIssuedAt",
+    "MissingHashAlgorithm",
+    "MissingContentType",
+    "MissingLength",
+    "EnvelopeTooLarge",
+    "EmptyField",
+    "UnsupportedAlgorithm",
+    "UnsupportedHashAlgorithm",
+    "UntrustedKey",
+    "BadSignature",
+    "IdentityMismatch",
+    "SubjectMismatch",
+    "Rollback",
+    "VersionMissing",
+    "ArtifactTooLong",
+    "ArtifactTooShort",
+    "DigestMismatch",
+    "AlreadyFinished",
+    "NotStarted",
+    "AlreadyStarted",
+    "InvalidPublicKey",
+    "TooManyKeys",
+    "DuplicateKey",
+    "ArgumentTooLong",
+    "BadPublicKeyText",
+    "InvalidSecretKey",
+    "BufferTooSmall",
+    "EmptyArgument",
+    "ArgumentNotUtf8",
+]
+
+
+class SealkitError(Exception):
+    """Base class of every sealkit error.
+
+    ``code`` and ``name`` are the core's stable error code and name; the text is the core's
+    message.
+    """
+
+    code: int = 0
+    name: str = "sealkit_error"
+
+    def __init__(self, message: Optional[str] = None) -> None:
+        super().__init__(message if message is not None else self.name.replace("_", " "))
+
+    @property
+    def message(self) -> str:
+        """The error's message."""
+        return str(self.args[0]) if self.args else ""
+
+
+class MalformedEnvelope(SealkitError):
+    """The envelope is not a well-formed sealkit envelope (codes 1xx)."""
+
+
+class VerificationError(SealkitError):
+    """The envelope is well formed but not acceptable, or the artifact does not match it
+    (codes 2xx and 3xx)."""
+
+
+class LengthMismatch(VerificationError):
+    """The artifact's length is not the signed length (codes 300 and 301)."""
+
+
+class UsageError(SealkitError):
+    """The API was called out of order (codes 4xx)."""
+
+
+class InvalidArgument(SealkitError, ValueError):
+    """A bad argument to a policy, key or signing function (codes 5xx)."""
+
+
+class KeyFileError(SealkitError):
+    """A secret key file that cannot be used: not a key file, damaged, a format this version
+    does not know, a missing or wrong passphrase (code 902, the CLI's ``key_error``)."""
+
+    code = 902
+    name = "key_error"
+
+
+class EnvelopeTruncated(MalformedEnvelope):
+    """The envelope ends before the structure it announces is complete. (100)"""
+
+    code = 100
+    name = "envelope_truncated"
+
+
+class NotTaggedSign1(MalformedEnvelope):
+    """The envelope is not a COSE_Sign1 carrying CBOR tag 18. (101)"""
+
+    code = 101
+    name = "not_tagged_sign1"
+
+
+class BadSign1Structure(MalformedEnvelope):
+    """The COSE_Sign1 is not a definite array of four items of the right types. (102)"""
+
+    code = 102
+    name = "bad_sign1_structure"
+
+
+class IndefiniteLength(MalformedEnvelope):
+    """An indefinite-length item was found; only definite lengths are allowed. (103)"""
+
+    code = 103
+    name = "indefinite_length"
+
+
+class NonCanonicalEncoding(MalformedEnvelope):
+    """An item is not in the deterministic encoding of RFC 8949 section 4.2 (a longer-than-
+    needed length or integer, or map keys out of order). (104)"""
+
+    code = 104
+    name = "non_canonical_encoding"
+
+
+class DuplicateLabel(MalformedEnvelope):
+    """A map holds the same key twice. (105)"""
+
+    code = 105
+    name = "duplicate_label"
+
+
+class TrailingBytes(MalformedEnvelope):
+    """Bytes follow the COSE_Sign1. (106)"""
+
+    code = 106
+    name = "trailing_bytes"
+
+
+class BadFieldType(MalformedEnvelope):
+    """A header field has the wrong CBOR type (or text is not UTF-8). (107)"""
+
+    code = 107
+    name = "bad_field_type"
+
+
+class UnknownHeader(MalformedEnvelope):
+    """The protected header holds a label that sealkit does not define. (108)"""
+
+    code = 108
+    name = "unknown_header"
+
+
+class UnknownCriticalHeader(MalformedEnvelope):
+    """``crit`` is empty, names a label absent from the protected header, or names a label
+    sealkit does not understand. (109)"""
+
+    code = 109
+    name = "unknown_critical_header"
+
+
+class ContentTypePresent(MalformedEnvelope):
+    """The content type header (3) is present; hash envelopes use 259 instead. (110)"""
+
+    code = 110
+    name = "content_type_present"
+
+
+class LegacyHashEnvelopeLabel(MalformedEnvelope):
+    """The envelope uses the pre-RFC private hash-envelope labels -6800..-6802. (111)"""
+
+    code = 111
+    name = "legacy_hash_envelope_label"
+
+
+class UnprotectedHeaderNotEmpty(MalformedEnvelope):
+    """The unprotected header is not empty; nothing unauthenticated may ride along. (112)"""
+
+    code = 112
+    name = "unprotected_header_not_empty"
+
+
+class WrongEnvelopeType(MalformedEnvelope):
+    """The ``typ`` header is not the sealkit envelope media type. (113)"""
+
+    code = 113
+    name = "wrong_envelope_type"
+
+
+class UnknownClaim(MalformedEnvelope):
+    """The CWT claims map holds a claim sealkit does not define. (114)"""
+
+    code = 114
+    name = "unknown_claim"
+
+
+class FieldTooLong(MalformedEnvelope):
+    """A text field is longer than sealkit's fixed limit. (115)"""
+
+    code = 115
+    name = "field_too_long"
+
+
+class BadKeyIdLength(MalformedEnvelope):
+    """The key id is not exactly 8 bytes. (116)"""
+
+    code = 116
+    name = "bad_key_id_length"
+
+
+class BadSignatureLength(MalformedEnvelope):
+    """The signature is not exactly 64 bytes. (117)"""
+
+    code = 117
+    name = "bad_signature_length"
+
+
+class PayloadSizeMismatch(MalformedEnvelope):
+    """The payload is not a digest of the size the hash algorithm produces. (118)"""
+
+    code = 118
+    name = "payload_size_mismatch"
+
+
+class DetachedPayload(MalformedEnvelope):
+    """The payload is detached (nil); sealkit envelopes carry the digest. (119)"""
+
+    code = 119
+    name = "detached_payload"
+
+
+class MissingAlgorithm(MalformedEnvelope):
+    """The ``alg`` header (1) is missing. (120)"""
+
+    code = 120
+    name = "missing_algorithm"
+
+
+class MissingKeyId(MalformedEnvelope):
+    """The ``kid`` header (4) is missing. (121)"""
+
+    code = 121
+    name = "missing_key_id"
+
+
+class MissingEnvelopeType(MalformedEnvelope):
+    """The ``typ`` header (16) is missing. (122)"""
+
+    code = 122
+    name = "missing_envelope_type"
+
+
+class MissingClaims(MalformedEnvelope):
+    """The CWT claims header (15) is missing. (123)"""
+
+    code = 123
+    name = "missing_claims"
+
+
+class MissingSubject(MalformedEnvelope):
+    """The ``sub`` claim is missing. (124)"""
+
+    code = 124
+    name = "missing_subject"
+
+
+class MissingIssuedAt(MalformedEnvelope):
+    """The ``iat`` claim is missing. (125)"""
+
+    code = 125
+    name = "missing_issued_at"
+
+
+class MissingHashAlgorithm(MalformedEnvelope):
+    """The ``payload_hash_alg`` header (258) is missing. (126)"""
+
+    code = 126
+    name = "missing_hash_algorithm"
+
+
+class MissingContentType(MalformedEnvelope):
+    """The ``payload_preimage_content_type`` header (259) is missing. (127)"""
+
+    code = 127
+    name = "missing_content_type"
+
+
+class MissingLength(MalformedEnvelope):
+    """The artifact length header is missing. (128)"""
+
+    code = 128
+    name = "missing_length"
+
+
+class EnvelopeTooLarge(MalformedEnvelope):
+    """The envelope is larger than MAX_ENVELOPE_LEN bytes. (129)"""
+
+    code = 129
+    name = "envelope_too_large"
+
+
+class EmptyField(MalformedEnvelope):
+    """A text field (``iss``, ``sub`` or the media type) is empty. (130)"""
+
+    code = 130
+    name = "empty_field"
+
+
+class UnsupportedAlgorithm(VerificationError):
+    """``alg`` is neither Ed25519 (-19) nor EdDSA (-8). (200)"""
+
+    code = 200
+    name = "unsupported_algorithm"
+
+
+class UnsupportedHashAlgorithm(UnsupportedAlgorithm):
+    """``payload_hash_alg`` is neither SHA-256 (-16) nor SHA-512 (-44). (201)"""
+
+    code = 201
+    name = "unsupported_hash_algorithm"
+
+
+class UntrustedKey(VerificationError):
+    """No key in the trust policy has the envelope's key id. (202)"""
+
+    code = 202
+    name = "untrusted_key"
+
+
+class BadSignature(VerificationError):
+    """The signature does not verify under the trusted key. (203)"""
+
+    code = 203
+    name = "bad_signature"
+
+
+class IdentityMismatch(VerificationError):
+    """The signer identity (``iss``) is absent or not the one the policy requires. (204)"""
+
+    code = 204
+    name = "identity_mismatch"
+
+
+class SubjectMismatch(VerificationError):
+    """The subject (``sub``) is not the one the policy requires. (205)"""
+
+    code = 205
+    name = "subject_mismatch"
+
+
+class Rollback(VerificationError):
+    """The release version is below the policy's minimum (a rollback). (206)"""
+
+    code = 206
+    name = "rollback"
+
+
+class VersionMissing(Rollback):
+    """The policy requires a minimum version and the envelope carries none. (207)"""
+
+    code = 207
+    name = "version_missing"
+
+
+class ArtifactTooLong(LengthMismatch):
+    """More bytes arrived than the signed length. (300)"""
+
+    code = 300
+    name = "artifact_too_long"
+
+
+class ArtifactTooShort(LengthMismatch):
+    """Fewer bytes arrived than the signed length. (301)"""
+
+    code = 301
+    name = "artifact_too_short"
+
+
+class DigestMismatch(VerificationError):
+    """The artifact's digest is not the signed digest. (302)"""
+
+    code = 302
+    name = "digest_mismatch"
+
+
+class AlreadyFinished(UsageError):
+    """The verifier already returned its verdict; start a new one. (400)"""
+
+    code = 400
+    name = "already_finished"
+
+
+class NotStarted(UsageError):
+    """The verifier holds no envelope yet. (401)"""
+
+    code = 401
+    name = "not_started"
+
+
+class AlreadyStarted(UsageError):
+    """The verifier was already started with an envelope; abort it before starting again.
+    (402)"""
+
+    code = 402
+    name = "already_started"
+
+
+class InvalidPublicKey(InvalidArgument):
+    """A public key is not a valid Ed25519 point, or is of small order. (500)"""
+
+    code = 500
+    name = "invalid_public_key"
+
+
+class TooManyKeys(InvalidArgument):
+    """The trust policy already holds its maximum number of keys. (501)"""
+
+    code = 501
+    name = "too_many_keys"
+
+
+class DuplicateKey(InvalidArgument):
+    """The trust policy already holds this key (or one with the same key id). (502)"""
+
+    code = 502
+    name = "duplicate_key"
+
+
+class ArgumentTooLong(InvalidArgument):
+    """A text argument is longer than sealkit's fixed limit. (503)"""
+
+    code = 503
+    name = "argument_too_long"
+
+
+class BadPublicKeyText(InvalidArgument):
+    """A public key's text form is not ``sealkit-ed25519:`` and base64 of 32 bytes. (504)"""
+
+    code = 504
+    name = "bad_public_key_text"
+
+
+class InvalidSecretKey(InvalidArgument):
+    """The secret key seed is invalid. (505)"""
+
+    code = 505
+    name = "invalid_secret_key"
+
+
+class BufferTooSmall(InvalidArgument):
+    """The output buffer is too small for the envelope. (506)"""
+
+    code = 506
+    name = "buffer_too_small"
+
+
+class EmptyArgument(InvalidArgument):
+    """A text argument (identity, subject, media type) is empty. (507)"""
+
+    code = 507
+    name = "empty_argument"
+
+
+class ArgumentNotUtf8(InvalidArgument):
+    """A text argument given as bytes is not valid UTF-8. (508)"""
+
+    code = 508
+    name = "argument_not_utf8"
+
+
+def _all_classes() -> Dict[int, Type[SealkitError]]:
+    out: Dict[int, Type[SealkitError]] = {}
+    stack = [SealkitError]
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        if "code" in cls.__dict__:
+            out[cls.code] = cls
+    return out
+
+
+_BY_CODE: Dict[int, Type[SealkitError]] = _all_classes()
+
+
+def error_class(code: int) -> Type[SealkitError]:
+    """The exception class for a core error code (:class:`SealkitError` for an unknown code)."""
+    return _BY_CODE.get(code, SealkitError)
