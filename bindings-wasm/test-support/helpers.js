@@ -47,3 +47,17 @@ export function* chunks(data, size, empties = false) {
     if (empties) yield data.subarray(0, 0);
   }
 }
+
+/** The big stream: 256 MiB of the mod251 pattern, produced as fresh 1 MiB chunks. */
+export const BIG_LEN = 256 * 1024 * 1024;
+export const BIG_CHUNK = 1024 * 1024;
+export function* bigChunks() {
+  for (let off = 0; off < BIG_LEN; off += BIG_CHUNK) yield mod251Fast(BIG_CHUNK, off);
+}
+
+const PERIOD = mod251(BIG_CHUNK + 251);
+/** mod251(len, start) by copying from a precomputed period (a fresh array each call). */
+export function mod251Fast(len, start) {
+  const s = start % 251;
+  return PERIOD.slice(s, s + len);
+}

@@ -1,0 +1,133 @@
+// Types of the npm package `sealkit` (hand-written with index.js; checked by `tsc` in the tests).
+
+/** Bytes: a Uint8Array (or Node Buffer), another ArrayBufferView, or an ArrayBuffer. */
+export type BytesLike = ArrayBufferView | ArrayBuffer | SharedArrayBuffer;
+
+/** A key: a PublicKey, its text form `sealkit-ed25519:<base64>`, or its 32 raw bytes. */
+export type KeyLike = PublicKey | string | BytesLike;
+
+/** A policy given as options (keys first, then the rules; built at once, errors as SealkitError). */
+export interface TrustPolicyOptions {
+  /** Up to 8 keys; `{ key, identity }` trusts a key only for that signer identity (`iss`). */
+  keys?: Iterable<KeyLike | { key: KeyLike; identity?: string | null }>;
+  /** Require the envelope's `iss` to be exactly this. */
+  identity?: string | null;
+  /** Require the envelope's `sub` to be exactly this. */
+  subject?: string | null;
+  /** Require a release version of at least this (anti-rollback). */
+  minVersion?: number | bigint | null;
+}
+
+export type PolicyLike = TrustPolicy | TrustPolicyOptions;
+
+/** The states of a Verifier (sealkit::SlotState). */
+export type VerifierState = "empty" | "active" | "finished" | "failed";
+
+/**
+ * What a successful finish vouches for. 64-bit values are numbers when exact (up to 2^53 - 1)
+ * and bigints above.
+ */
+export interface Verified {
+  /** The signing key's 8-byte id, hex. */
+  readonly keyId: string;
+  /** "Ed25519" (COSE -19) or "EdDSA" (COSE -8); both mean an Ed25519 signature. */
+  readonly alg: "Ed25519" | "EdDSA";
+  /** The signer identity (`iss`), or null. */
+  readonly identity: string | null;
+  /** The artifact name (`sub`). */
+  readonly subject: string;
+  /** The content type as a CoAP Content-Format number (42 = application/octet-stream), or null. */
+  readonly contentFormat: number | null;
+  /** The content type as a media type string, or null. */
+  readonly mediaType: string | null;
+  /** Signing time, seconds since the Unix epoch. */
+  readonly issuedAt: number | bigint;
+  /** The release version, or null. */
+  readonly version: number | bigint | null;
+  /** The artifact length in bytes. */
+  readonly length: number | bigint;
+  /** "sha256" or "sha512". */
+  readonly hashAlg: "sha256" | "sha512";
+  /** The artifact digest. */
+  readonly digest: Uint8Array;
+  /** The artifact digest, hex. */
+  readonly digestHex: string;
+}
+
+/** An error of the sealkit core: `code` and `errorName` are stable (see the package README). */
+export class SealkitError extends Error {
+  constructor(code: number);
+  readonly name: "SealkitError";
+  /** The core's stable numeric code, e.g. 302. */
+  readonly code: number;
+  /** The core's stable snake_case name, e.g. "digest_mismatch". */
+  readonly errorName: string;
+}
+
+/**
+ * Loads the WebAssembly module (once; later calls return at once). Node reads the file beside
+ * the module; browsers fetch it by URL. `source` may be a URL, a Response, bytes or a Module.
+ */
+export function init(
+  source?: string | URL | Request | Response | Promise<Response> | BufferSource | WebAssembly.Module,
+): Promise<void>;
+
+/** Loads the module synchronously from bytes or a compiled module. */
+export function initSync(module: BufferSource | WebAssembly.Module): void;
+
+/** A validated Ed25519 public key. */
+export class PublicKey {
+  private constructor();
+  static fromBytes(bytes: BytesLike): PublicKey;
+  static fromText(text: string): PublicKey;
+  static from(key: KeyLike): PublicKey;
+  /** The raw 32 bytes (a copy). */
+  readonly bytes: Uint8Array;
+  /** The key id, hex. */
+  readonly keyId: string;
+  toText(): string;
+  toString(): string;
+}
+
+/** What a verifier accepts. Every method throws SealkitError on a bad argument. */
+export class TrustPolicy {
+  constructor(options?: TrustPolicyOptions);
+  static from(policy: PolicyLike): TrustPolicy;
+  trustKey(key: KeyLike, identity?: string | null): this;
+  requireIdentity(identity: string): this;
+  requireSubject(subject: string): this;
+  requireMinVersion(min: number | bigint): this;
+  readonly keyCount: number;
+  /** Releases the WebAssembly memory now (otherwise the garbage collector does it). */
+  free(): void;
+}
+
+/** A synchronous streaming verifier over one envelope. */
+export class Verifier {
+  /** Checks the envelope's signature and the policy at once; without arguments, an empty verifier. */
+  constructor(envelope: BytesLike, policy: PolicyLike);
+  constructor();
+  start(envelope: BytesLike, policy: PolicyLike): void;
+  update(chunk: BytesLike): void;
+  finish(): Verified;
+  abort(): void;
+  readonly state: VerifierState;
+  readonly error: SealkitError | null;
+  readonly signedLength: number | bigint | null;
+  readonly bytesReceived: number | bigint | null;
+  readonly hashAlg: "sha256" | "sha512" | null;
+  /** Settles with the first finish (facts) or failure (SealkitError, or the source's error). */
+  readonly verified: Promise<Verified>;
+  /** A sink: `await body.pipeTo(verifier.writable)`. */
+  readonly writable: WritableStream<BytesLike>;
+  /** Releases the WebAssembly memory now (otherwise the garbage collector does it). */
+  free(): void;
+}
+
+export function verifyBytes(data: BytesLike, envelope: BytesLike, policy: PolicyLike): Verified;
+
+export function verifyStream(
+  source: ReadableStream<BytesLike> | AsyncIterable<BytesLike> | Iterable<BytesLike> | BytesLike,
+  envelope: BytesLike,
+  policy: PolicyLike,
+): Promise<Verified>;
