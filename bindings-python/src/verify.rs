@@ -33,8 +33,8 @@ pub struct Verified {
     /// The artifact's CoAP Content-Format number when the envelope states one (42 is
     /// application/octet-stream), else None.
     pub content_format: Option<u16>,
-    /// The artifact's media type: the envelope's string, or the media type of a known
-    /// Content-Format number (42 gives "application/octet-stream"); None for unknown numbers.
+    /// The artifact's media type when the envelope states it as a string, else None (then
+    /// `content_format` holds it; sealkit writes application/octet-stream as format 42).
     pub media_type: Option<String>,
     /// Signing time, seconds since the Unix epoch (`iat`).
     pub issued_at: u64,
@@ -60,7 +60,10 @@ impl Verified {
                 sealkit::ContentType::CoapFormat(n) => Some(n),
                 sealkit::ContentType::MediaType(_) => None,
             },
-            media_type: content.media_type().map(str::to_string),
+            media_type: match content {
+                sealkit::ContentType::MediaType(s) => Some(s.to_string()),
+                sealkit::ContentType::CoapFormat(_) => None,
+            },
             issued_at: v.issued_at(),
             version: v.version(),
             length: v.length(),

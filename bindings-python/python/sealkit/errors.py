@@ -523,7 +523,7 @@ def _all_classes() -> Dict[int, Type[SealkitError]]:
     while stack:
         cls = stack.pop()
         stack.extend(cls.__subclasses__())
-        if "code" in cls.__dict__:
+        if cls is not SealkitError and "code" in cls.__dict__:
             out[cls.code] = cls
     return out
 
