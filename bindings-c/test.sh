@@ -1,0 +1,235 @@
+#!/usr/bin/env bash
+# Builds libsealkit (static and shared), checks the committed header, and runs every C test:
+# the conformance vectors, misuse, the README example, the header as C++, and the updater
+# example; plainly, under valgrind, and with AddressSanitizer + UndefinedBehaviorSanitizer.
+# Ends with one line: "sealkit-c: N passed, M failed".
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT=$PWD
+OUT=$ROOT/target/sealkit-c
+VECTORS=$ROOT/tests/vectors/sealkit-vectors.json
+mkdir -p "$OUT/log" "$OUT/updater"
+
+# --- tools (idempotent: install only what is missing) ---------------------------------------
+missing=()
+for t in gcc:gcc g++:g++ make:make valgrind:valgrind pkg-config:pkg-config; do
+    command -v "${t%%:*}" >/dev/null 2>&1 || missing+=("${t#*:}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    SUDO=""
+    [ "$(id -u)" -ne 0 ] && SUDO=$(command -v sudo || true)
+    $SUDO apt-get update -qq
+    $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+pass=0
+fail=0
+ok() { echo "ok   $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL $1"; fail=$((fail + 1)); }
+# run NAME CMD...: one test, passed if CMD exits 0; its output goes to $OUT/log/NAME.log.
+run() {
+    local name=$1
+    shift
+    if "$@" >"$OUT/log/$name.log" 2>&1; then
+        ok "$name"
+    else
+        bad "$name"
+        tail -n 25 "$OUT/log/$name.log" | sed 's/^/    /'
+    fi
+}
+
+# --- build -------------------------------------------------------------------------------------
+cargo build --release -q -p sealkit-c -p sealkit-cli
+LIBDIR=$ROOT/target/release
+SEALKIT=$LIBDIR/sealkit
+STATIC_LIBS="$LIBDIR/libsealkit.a -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc"
+SHARED_LIBS="-L$LIBDIR -lsealkit -Wl,-rpath,$LIBDIR"
+CFLAGS="-std=c99 -Wall -Wextra -Werror -pedantic -O1 -g -Ibindings-c/include"
+SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all"
+
+# --- header ------------------------------------------------------------------------------------
+run header-is-current cargo run -q -p sealkit-c --example gen-header -- --check
+if ! grep -q . "$OUT/log/header-is-current.log" || grep -q stale "$OUT/log/header-is-current.log"; then
+    echo "    regenerate: cargo run -p sealkit-c --example gen-header"
+fi
+
+# Every core error code has its constant with the right value (the header is generated from
+# Error::ALL; this checks the generated text against the vectors' names and codes too).
+check_codes() {
+    python3 - "$VECTORS" bindings-c/include/sealkit.h <<'PY'
+import json, re, sys
+vec = json.load(open(sys.argv[1]))
+header = open(sys.argv[2]).read()
+defs = dict(re.findall(r"#define (SEALKIT_ERR_\w+) (\d+)", header))
+seen = 0
+for c in vec["cases"] + vec["public_key_text"]:
+    exp = c.get("expected", c)
+    if exp.get("result") == "error":
+        name = "SEALKIT_ERR_" + exp["error"].upper()
+        assert defs.get(name) == str(exp["code"]), (name, defs.get(name), exp["code"])
+        seen += 1
+for n, v in [("SEALKIT_ERR_NULL_POINTER", "600"), ("SEALKIT_ERR_BAD_STATE", "601"), ("SEALKIT_ERR_INTERNAL", "602")]:
+    assert defs.get(n) == v, n
+assert len(set(defs.values())) == len(defs), "two constants share a code"
+print(f"{len(defs)} constants, {seen} vector errors checked")
+PY
+}
+run header-error-constants check_codes
+
+# --- Rust unit tests of the FFI layer (counted from cargo's own output) -------------------------
+if cargo test -q -p sealkit-c --lib >"$OUT/log/rust-unit.log" 2>&1; then :; fi
+r_pass=$(grep -Eo '[0-9]+ passed' "$OUT/log/rust-unit.log" | awk '{s+=$1} END {print s+0}')
+r_fail=$(grep -Eo '[0-9]+ failed' "$OUT/log/rust-unit.log" | awk '{s+=$1} END {print s+0}')
+if [ "$r_pass" -eq 0 ] && [ "$r_fail" -eq 0 ]; then r_fail=1; tail -n 25 "$OUT/log/rust-unit.log"; fi
+echo "rust unit tests: $r_pass passed, $r_fail failed"
+pass=$((pass + r_pass))
+fail=$((fail + r_fail))
+
+# --- compile the C programs --------------------------------------------------------------------
+T=bindings-c/tests
+build() { # build NAME SOURCES... -- EXTRA FLAGS
+    local name=$1
+    shift
+    local srcs=()
+    while [ "$1" != "--" ]; do srcs+=("$1"); shift; done
+    shift
+    # shellcheck disable=SC2086
+    gcc $CFLAGS "${srcs[@]}" -o "$OUT/$name" "$@"
+}
+# shellcheck disable=SC2086
+{
+    run compile-conformance build conformance $T/conformance.c $T/json.c -- $STATIC_LIBS
+    run compile-conformance-shared build conformance-shared $T/conformance.c $T/json.c -- $SHARED_LIBS
+    run compile-conformance-asan build conformance-asan $T/conformance.c $T/json.c -- $SAN $STATIC_LIBS
+    run compile-misuse build misuse $T/misuse.c $T/json.c -- $STATIC_LIBS
+    run compile-misuse-shared build misuse-shared $T/misuse.c $T/json.c -- $SHARED_LIBS
+    run compile-misuse-asan build misuse-asan $T/misuse.c $T/json.c -- $SAN $STATIC_LIBS
+    run compile-readme-example build readme_example $T/readme_example.c -- $STATIC_LIBS
+    run compile-readme-example-asan build readme_example-asan $T/readme_example.c -- $SAN $STATIC_LIBS
+    run compile-header-as-cpp g++ -std=c++11 -Wall -Wextra -Werror -pedantic -Ibindings-c/include \
+        $T/header_cpp.cpp -o "$OUT/header_cpp" $STATIC_LIBS
+}
+# The verdict functions are warn_unused_result: ignoring one must not compile with -Werror.
+must_use_refused() {
+    if gcc $CFLAGS -c $T/must_use_fail.c -o "$OUT/must_use_fail.o" 2>"$OUT/must_use.err"; then
+        echo "ignoring sealkit_verifier_update's result compiled"
+        return 1
+    fi
+    grep -q "unused-result\|warn_unused_result" "$OUT/must_use.err"
+}
+run must-use-is-enforced must_use_refused
+
+# --- run them: plainly, shared, valgrind, sanitizers ------------------------------------------
+for v in "" -shared; do
+    run "conformance$v" "$OUT/conformance$v" "$VECTORS"
+    run "misuse$v" "$OUT/misuse$v" "$VECTORS"
+done
+run conformance-valgrind $VALGRIND "$OUT/conformance" "$VECTORS"
+run misuse-valgrind $VALGRIND "$OUT/misuse" "$VECTORS"
+run conformance-asan "$OUT/conformance-asan" "$VECTORS"
+run misuse-asan "$OUT/misuse-asan" "$VECTORS"
+run header-as-cpp "$OUT/header_cpp"
+run header-as-cpp-valgrind $VALGRIND "$OUT/header_cpp"
+
+# A refused vectors version is refused, not skipped.
+sed 's/"version": 2,/"version": 3,/' "$VECTORS" >"$OUT/vectors-v3.json"
+refuses_v3() { ! "$OUT/conformance" "$OUT/vectors-v3.json" && grep -q '"version": 3' "$OUT/vectors-v3.json"; }
+run conformance-refuses-unknown-version refuses_v3
+
+# --- signed files made with the CLI ------------------------------------------------------------
+W=$(mktemp -d)
+trap 'rm -rf "$W"' EXIT
+"$SEALKIT" keygen -o "$W/release" --unencrypted >/dev/null 2>&1
+"$SEALKIT" keygen -o "$W/other" --unencrypted >/dev/null 2>&1
+KEY=$(cat "$W/release.pub")
+OTHER=$(cat "$W/other.pub")
+head -c 300000 /dev/urandom >"$W/firmware.bin"
+"$SEALKIT" sign "$W/firmware.bin" --key "$W/release.key" --identity ci@example.org --version 5 \
+    --issued-at 1700000000 -o "$W/firmware.bin.sig" >/dev/null 2>&1
+cp "$W/firmware.bin" "$W/tampered.bin"
+printf '\x01' | dd of="$W/tampered.bin" bs=1 seek=1000 conv=notrunc status=none
+head -c 299999 "$W/firmware.bin" >"$W/truncated.bin"
+{ cat "$W/firmware.bin"; printf 'X'; } >"$W/extended.bin"
+
+# The README example, and that the README shows exactly this file.
+readme_good() { "$1" "$W/firmware.bin" "$W/firmware.bin.sig" "$KEY" | grep -q "verified firmware.bin: 300000 bytes, version 5, signed by ci@example.org"; }
+readme_bad() { ! "$1" "$W/tampered.bin" "$W/firmware.bin.sig" "$KEY" 2>"$W/err" && grep -q "digest_mismatch (302)" "$W/err"; }
+run readme-example-verifies readme_good "$OUT/readme_example"
+run readme-example-rejects-tampered readme_bad "$OUT/readme_example"
+run readme-example-asan readme_good "$OUT/readme_example-asan"
+run readme-example-valgrind $VALGRIND "$OUT/readme_example" "$W/firmware.bin" "$W/firmware.bin.sig" "$KEY"
+readme_in_sync() {
+    python3 - bindings-c/README.md $T/readme_example.c <<'PY'
+import sys
+readme, src = open(sys.argv[1]).read(), open(sys.argv[2]).read()
+assert "```c\n" + src + "```" in readme, "bindings-c/README.md does not show tests/readme_example.c verbatim"
+PY
+}
+run readme-shows-the-tested-example readme_in_sync
+
+# --- the updater example, built with its Makefile through pkg-config ---------------------------
+VERSION=$(grep -m1 '^version' Cargo.toml | sed 's/.*"\(.*\)"/\1/')
+sed -e "s#@PREFIX@#$ROOT#" -e "s#@LIBDIR@#$LIBDIR#" -e "s#@INCLUDEDIR@#$ROOT/bindings-c/include#" \
+    -e "s#@VERSION@#$VERSION#" bindings-c/sealkit.pc.in >"$OUT/updater/sealkit.pc"
+run updater-builds-with-pkg-config env PKG_CONFIG_PATH="$OUT/updater" \
+    make -s -B -C "$OUT/updater" -f "$ROOT/examples/c/Makefile" VPATH="$ROOT/examples/c"
+U=$OUT/updater/updater
+D=$W/install
+mkdir -p "$D"
+args=(--sig "$W/firmware.bin.sig" --key "$KEY" --identity ci@example.org --min-version 5)
+
+installs() { # installs file|pipe COMMAND...
+    local mode=$1
+    shift
+    rm -f "$D/app.bin"
+    if [ "$mode" = pipe ]; then
+        cat "$W/firmware.bin" | "$@" - "${args[@]}" --out "$D/app.bin"
+    else
+        "$@" "$W/firmware.bin" "${args[@]}" --out "$D/app.bin"
+    fi
+    cmp -s "$W/firmware.bin" "$D/app.bin"
+}
+refused() { # refused INPUT EXPECTED-NAME [extra args]: exit 1, DEST absent, the error named
+    local input=$1 name=$2
+    shift 2
+    rm -f "$D/app.bin"
+    local rc=0
+    "$U" "$input" "${args[@]}" --out "$D/app.bin" "$@" 2>"$W/err" || rc=$?
+    [ "$rc" -eq 1 ] && [ ! -e "$D/app.bin" ] && grep -q "rejected: $name (" "$W/err"
+}
+keeps_existing() {
+    echo "old release" >"$D/app.bin"
+    local rc=0
+    "$U" "$W/tampered.bin" "${args[@]}" --out "$D/app.bin" 2>/dev/null || rc=$?
+    [ "$rc" -eq 1 ] && [ "$(cat "$D/app.bin")" = "old release" ]
+}
+wrong_key() {
+    rm -f "$D/app.bin"
+    local rc=0
+    "$U" "$W/firmware.bin" --sig "$W/firmware.bin.sig" --key "$OTHER" --out "$D/app.bin" 2>"$W/err" || rc=$?
+    [ "$rc" -eq 1 ] && [ ! -e "$D/app.bin" ] && grep -q "rejected: untrusted_key (202)" "$W/err"
+}
+usage_error() {
+    local rc=0
+    "$U" "$W/firmware.bin" --key "$KEY" --out "$D/app.bin" 2>/dev/null || rc=$?
+    [ "$rc" -eq 2 ]
+}
+no_temp_left() { [ -z "$(find "$D" -name '.*' -type f)" ]; }
+run updater-installs-file installs file "$U"
+run updater-installs-from-pipe installs pipe "$U"
+run updater-static-installs installs file "$OUT/updater/updater-static"
+# shellcheck disable=SC2086
+run updater-valgrind-installs installs file $VALGRIND "$U"
+run updater-refuses-tampered refused "$W/tampered.bin" digest_mismatch
+run updater-refuses-truncated refused "$W/truncated.bin" artifact_too_short
+run updater-refuses-extended refused "$W/extended.bin" artifact_too_long
+run updater-refuses-rollback refused "$W/firmware.bin" rollback --min-version 6
+run updater-refuses-wrong-identity refused "$W/firmware.bin" identity_mismatch --identity someone@example.org
+run updater-refuses-wrong-key wrong_key
+run updater-keeps-existing-dest keeps_existing
+run updater-usage-error usage_error
+run updater-leaves-no-temp-files no_temp_left
+
+echo "sealkit-c: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
