@@ -14,5 +14,8 @@ mkdir -p "$out"
 node "$here/gen-artifacts.js" "$out"
 sign() { "$sealkit" sign "$@" --key "$out/release.key" --identity release@example.org --issued-at 1700000000 >/dev/null; }
 sign "$out/app.bin" --version 42
+# A signature by a key nobody trusts.
+"$sealkit" keygen --unencrypted --force -o "$out/foreign" >/dev/null 2>&1
+"$sealkit" sign "$out/app.bin" -o "$out/foreign.sig" --key "$out/foreign.key" --identity release@example.org >/dev/null
 # The 256 MiB stream is never written to disk: it is generated again by the test.
 node "$here/gen-artifacts.js" --big | sign - -o "$out/big.bin.sig" --version 43 --hash sha256

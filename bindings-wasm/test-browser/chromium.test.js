@@ -1,0 +1,164 @@
+// In Debian's Chromium, driven by playwright-core (no browser download): the PWA-style page of
+// examples/web/ and the Manifest V3 extension of examples/extension/, against a local server.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, cpSync, mkdirSync, writeFileSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { startServer } from "../test-support/server.js";
+import { fixturesDir } from "../test-support/helpers.js";
+
+const pkgDir = fileURLToPath(new URL("../", import.meta.url));
+const extSrc = fileURLToPath(new URL("../../examples/extension/", import.meta.url));
+const FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+let server;
+let context;
+let userDataDir;
+let extDir;
+let extensionId;
+const consoleErrors = [];
+
+/** The extension as a user would get it: its files, the package in sealkit/, the pinned key. */
+function assembleExtension() {
+  const dir = mkdtempSync(join(tmpdir(), "sealkit-ext-"));
+  cpSync(extSrc, dir, { recursive: true });
+  mkdirSync(join(dir, "sealkit", "pkg"), { recursive: true });
+  for (const f of ["index.js", "pkg/sealkit_wasm.js", "pkg/sealkit_wasm_bg.wasm"]) {
+    cpSync(join(pkgDir, f), join(dir, "sealkit", f));
+  }
+  const key = readFileSync(join(fixturesDir, "release.pub"), "utf8").trim();
+  writeFileSync(
+    join(dir, "trusted-key.js"),
+    `export const TRUSTED_KEYS = [${JSON.stringify(key)}];\nexport const IDENTITY = "release@example.org";\n`,
+  );
+  return dir;
+}
+
+before(async () => {
+  server = await startServer();
+  extDir = assembleExtension();
+  userDataDir = mkdtempSync(join(tmpdir(), "sealkit-chromium-"));
+  const executablePath = execFileSync("sh", ["-c", "command -v chromium"], { encoding: "utf8" }).trim();
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath,
+    headless: true,
+    args: [...FLAGS, `--disable-extensions-except=${extDir}`, `--load-extension=${extDir}`],
+    ignoreDefaultArgs: ["--disable-extensions"],
+  });
+  context.on("console", (m) => {
+    if (m.type() === "error") consoleErrors.push(m.text());
+  });
+});
+
+after(async () => {
+  await context?.close();
+  await server?.close();
+  for (const d of [userDataDir, extDir]) if (d) rmSync(d, { recursive: true, force: true });
+});
+
+async function statusOf(url) {
+  const page = await context.newPage();
+  try {
+    page.on("pageerror", (e) => consoleErrors.push(String(e)));
+    await page.goto(url);
+    const status = page.locator("#status:not([data-result='pending'])[data-result]");
+    await status.waitFor({ timeout: 30000 });
+    const text = await status.textContent();
+    const facts = await page.locator("#facts").textContent();
+    return { text, facts: facts ? JSON.parse(facts) : null, page };
+  } catch (e) {
+    await page.close();
+    throw new Error(`${url}: ${e.message}\nconsole errors: ${consoleErrors.join("\n")}`);
+  }
+}
+
+const CASES = [
+  ["app.bin", "verified"],
+  ["app-tampered.bin", "rejected: digest_mismatch (302)"],
+  ["app-truncated.bin", "rejected: artifact_too_short (301)"],
+  ["app-extended.bin", "rejected: artifact_too_long (300)"],
+];
+
+for (const [file, expected] of CASES) {
+  test(`web page: ${file} -> ${expected}`, async () => {
+    const { text, facts, page } = await statusOf(`${server.origin}/?artifact=files/${file}&sig=files/app.bin.sig`);
+    try {
+      assert.equal(text, expected);
+      if (expected === "verified") {
+        assert.equal(facts.subject, "app.bin");
+        assert.equal(facts.identity, "release@example.org");
+        assert.equal(facts.version, 42);
+        assert.equal(facts.length, 3 * 1024 * 1024 + 123);
+      } else {
+        assert.equal(facts, null);
+      }
+    } finally {
+      await page.close();
+    }
+  });
+}
+
+test("web page: a signature by an untrusted key is rejected before the download", async () => {
+  const { text, page } = await statusOf(`${server.origin}/?artifact=files/app.bin&sig=files/foreign.sig`);
+  await page.close();
+  assert.equal(text, "rejected: untrusted_key (202)");
+});
+
+test("web page: the service worker (offline shell) registers", async () => {
+  const page = await context.newPage();
+  try {
+    await page.goto(`${server.origin}/`);
+    await page.locator("#sw", { hasText: "ready" }).waitFor({ timeout: 30000 });
+  } finally {
+    await page.close();
+  }
+});
+
+test("web page: the whole conformance vector file in Chromium", async () => {
+  const page = await context.newPage();
+  try {
+    await page.goto(`${server.origin}/?artifact=files/app.bin`);
+    const report = await page.evaluate(async () => {
+      const { runVectors } = await import("/test-support/vectors-in-browser.js");
+      return runVectors(await (await fetch("/vectors.json")).json());
+    });
+    assert.equal(report.version, 2);
+    assert.deepEqual(report.failures, []);
+    assert.equal(report.ran, report.total);
+    assert.ok(report.total > 80);
+  } finally {
+    await page.close();
+  }
+});
+
+test("extension: loads (Manifest V3 service worker)", async () => {
+  let [sw] = context.serviceWorkers().filter((w) => w.url().startsWith("chrome-extension://"));
+  if (!sw) sw = await context.waitForEvent("serviceworker", { timeout: 30000 });
+  extensionId = new URL(sw.url()).host;
+  assert.match(extensionId, /^[a-p]{32}$/);
+});
+
+for (const [file, expected] of CASES) {
+  test(`extension: ${file} -> ${expected}`, async () => {
+    assert.ok(extensionId, "extension not loaded");
+    const a = encodeURIComponent(`${server.origin}/files/${file}`);
+    const s = encodeURIComponent(`${server.origin}/files/app.bin.sig`);
+    const { text, facts, page } = await statusOf(`chrome-extension://${extensionId}/verify.html?artifact=${a}&sig=${s}`);
+    await page.close();
+    assert.equal(text, expected);
+    if (expected === "verified") assert.equal(facts.subject, "app.bin");
+  });
+}
