@@ -42,17 +42,15 @@ run() {
 cargo build --release -q -p sealkit-c -p sealkit-cli
 LIBDIR=$ROOT/target/release
 SEALKIT=$LIBDIR/sealkit
-STATIC_LIBS="$LIBDIR/libsealkit.a -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc"
-SHARED_LIBS="-L$LIBDIR -lsealkit -Wl,-rpath,$LIBDIR"
-CFLAGS="-std=c99 -Wall -Wextra -Werror -pedantic -O1 -g -Ibindings-c/include"
-SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
-VALGRIND="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all"
+STATIC_LIBS=("$LIBDIR/libsealkit.a" -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc)
+SHARED_LIBS=("-L$LIBDIR" -lsealkit "-Wl,-rpath,$LIBDIR")
+CFLAGS=(-std=c99 -Wall -Wextra -Werror -pedantic -O1 -g -Ibindings-c/include)
+SAN=("-fsanitize=address,undefined" -fno-sanitize-recover=all -fno-omit-frame-pointer)
+VALGRIND=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all)
 
 # --- header ------------------------------------------------------------------------------------
+# On a difference the generator prints the command that regenerates the header.
 run header-is-current cargo run -q -p sealkit-c --example gen-header -- --check
-if ! grep -q . "$OUT/log/header-is-current.log" || grep -q stale "$OUT/log/header-is-current.log"; then
-    echo "    regenerate: cargo run -p sealkit-c --example gen-header"
-fi
 
 # Every core error code has its constant with the right value (the header is generated from
 # Error::ALL; this checks the generated text against the vectors' names and codes too).
@@ -94,25 +92,23 @@ build() { # build NAME SOURCES... -- EXTRA FLAGS
     local srcs=()
     while [ "$1" != "--" ]; do srcs+=("$1"); shift; done
     shift
-    # shellcheck disable=SC2086
-    gcc $CFLAGS "${srcs[@]}" -o "$OUT/$name" "$@"
+    gcc "${CFLAGS[@]}" "${srcs[@]}" -o "$OUT/$name" "$@"
 }
-# shellcheck disable=SC2086
-{
-    run compile-conformance build conformance $T/conformance.c $T/json.c -- $STATIC_LIBS
-    run compile-conformance-shared build conformance-shared $T/conformance.c $T/json.c -- $SHARED_LIBS
-    run compile-conformance-asan build conformance-asan $T/conformance.c $T/json.c -- $SAN $STATIC_LIBS
-    run compile-misuse build misuse $T/misuse.c $T/json.c -- $STATIC_LIBS
-    run compile-misuse-shared build misuse-shared $T/misuse.c $T/json.c -- $SHARED_LIBS
-    run compile-misuse-asan build misuse-asan $T/misuse.c $T/json.c -- $SAN $STATIC_LIBS
-    run compile-readme-example build readme_example $T/readme_example.c -- $STATIC_LIBS
-    run compile-readme-example-asan build readme_example-asan $T/readme_example.c -- $SAN $STATIC_LIBS
-    run compile-header-as-cpp g++ -std=c++11 -Wall -Wextra -Werror -pedantic -Ibindings-c/include \
-        $T/header_cpp.cpp -o "$OUT/header_cpp" $STATIC_LIBS
-}
+run compile-conformance build conformance $T/conformance.c $T/json.c -- "${STATIC_LIBS[@]}"
+run compile-conformance-shared build conformance-shared $T/conformance.c $T/json.c -- "${SHARED_LIBS[@]}"
+run compile-conformance-asan build conformance-asan $T/conformance.c $T/json.c -- "${SAN[@]}" "${STATIC_LIBS[@]}"
+run compile-misuse build misuse $T/misuse.c $T/json.c -- "${STATIC_LIBS[@]}"
+run compile-misuse-shared build misuse-shared $T/misuse.c $T/json.c -- "${SHARED_LIBS[@]}"
+run compile-misuse-asan build misuse-asan $T/misuse.c $T/json.c -- "${SAN[@]}" "${STATIC_LIBS[@]}"
+run compile-readme-example build readme_example $T/readme_example.c -- "${STATIC_LIBS[@]}"
+run compile-readme-example-asan build readme_example-asan $T/readme_example.c -- "${SAN[@]}" "${STATIC_LIBS[@]}"
+run compile-updater-asan gcc -std=c99 -Wall -Wextra -Werror -pedantic -O1 -g -Ibindings-c/include "${SAN[@]}" \
+    examples/c/updater.c -o "$OUT/updater-asan" "${STATIC_LIBS[@]}"
+run compile-header-as-cpp g++ -std=c++11 -Wall -Wextra -Werror -pedantic -Ibindings-c/include \
+    $T/header_cpp.cpp -o "$OUT/header_cpp" "${STATIC_LIBS[@]}"
 # The verdict functions are warn_unused_result: ignoring one must not compile with -Werror.
 must_use_refused() {
-    if gcc $CFLAGS -c $T/must_use_fail.c -o "$OUT/must_use_fail.o" 2>"$OUT/must_use.err"; then
+    if gcc "${CFLAGS[@]}" -c $T/must_use_fail.c -o "$OUT/must_use_fail.o" 2>"$OUT/must_use.err"; then
         echo "ignoring sealkit_verifier_update's result compiled"
         return 1
     fi
@@ -125,12 +121,12 @@ for v in "" -shared; do
     run "conformance$v" "$OUT/conformance$v" "$VECTORS"
     run "misuse$v" "$OUT/misuse$v" "$VECTORS"
 done
-run conformance-valgrind $VALGRIND "$OUT/conformance" "$VECTORS"
-run misuse-valgrind $VALGRIND "$OUT/misuse" "$VECTORS"
+run conformance-valgrind "${VALGRIND[@]}" "$OUT/conformance" "$VECTORS"
+run misuse-valgrind "${VALGRIND[@]}" "$OUT/misuse" "$VECTORS"
 run conformance-asan "$OUT/conformance-asan" "$VECTORS"
 run misuse-asan "$OUT/misuse-asan" "$VECTORS"
 run header-as-cpp "$OUT/header_cpp"
-run header-as-cpp-valgrind $VALGRIND "$OUT/header_cpp"
+run header-as-cpp-valgrind "${VALGRIND[@]}" "$OUT/header_cpp"
 
 # A refused vectors version is refused, not skipped.
 sed 's/"version": 2,/"version": 3,/' "$VECTORS" >"$OUT/vectors-v3.json"
@@ -158,7 +154,7 @@ readme_bad() { ! "$1" "$W/tampered.bin" "$W/firmware.bin.sig" "$KEY" 2>"$W/err" 
 run readme-example-verifies readme_good "$OUT/readme_example"
 run readme-example-rejects-tampered readme_bad "$OUT/readme_example"
 run readme-example-asan readme_good "$OUT/readme_example-asan"
-run readme-example-valgrind $VALGRIND "$OUT/readme_example" "$W/firmware.bin" "$W/firmware.bin.sig" "$KEY"
+run readme-example-valgrind "${VALGRIND[@]}" "$OUT/readme_example" "$W/firmware.bin" "$W/firmware.bin.sig" "$KEY"
 readme_in_sync() {
     python3 - bindings-c/README.md $T/readme_example.c <<'PY'
 import sys
@@ -184,6 +180,8 @@ installs() { # installs file|pipe COMMAND...
     shift
     rm -f "$D/app.bin"
     if [ "$mode" = pipe ]; then
+        # A real pipe on standard input, not a redirected file.
+        # shellcheck disable=SC2002
         cat "$W/firmware.bin" | "$@" - "${args[@]}" --out "$D/app.bin"
     else
         "$@" "$W/firmware.bin" "${args[@]}" --out "$D/app.bin"
@@ -219,9 +217,13 @@ no_temp_left() { [ -z "$(find "$D" -name '.*' -type f)" ]; }
 run updater-installs-file installs file "$U"
 run updater-installs-from-pipe installs pipe "$U"
 run updater-static-installs installs file "$OUT/updater/updater-static"
-# shellcheck disable=SC2086
-run updater-valgrind-installs installs file $VALGRIND "$U"
+run updater-valgrind-installs installs file "${VALGRIND[@]}" "$U"
+run updater-asan-installs installs file "$OUT/updater-asan"
 run updater-refuses-tampered refused "$W/tampered.bin" digest_mismatch
+U_PLAIN=$U
+U=$OUT/updater-asan
+run updater-asan-refuses-extended refused "$W/extended.bin" artifact_too_long
+U=$U_PLAIN
 run updater-refuses-truncated refused "$W/truncated.bin" artifact_too_short
 run updater-refuses-extended refused "$W/extended.bin" artifact_too_long
 run updater-refuses-rollback refused "$W/firmware.bin" rollback --min-version 6

@@ -98,3 +98,32 @@ fn misaligned_blocks_are_refused() {
     );
     assert!(buf.iter().all(|b| *b == 0), "nothing was written");
 }
+
+#[test]
+fn the_header_has_every_core_code_and_the_c_only_codes() {
+    let header =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/include/sealkit.h")).unwrap();
+    let defines: Vec<(&str, &str)> = header
+        .lines()
+        .filter_map(|l| l.strip_prefix("#define SEALKIT_ERR_"))
+        .map(|l| {
+            let mut it = l.split_whitespace();
+            (it.next().unwrap(), it.next().unwrap())
+        })
+        .collect();
+    for e in Error::ALL {
+        let name = e.name().to_ascii_uppercase();
+        let found: Vec<_> = defines.iter().filter(|(n, _)| *n == name).collect();
+        assert_eq!(found.len(), 1, "SEALKIT_ERR_{name}");
+        assert_eq!(found[0].1, e.code().to_string(), "SEALKIT_ERR_{name}");
+    }
+    for (name, c) in [
+        ("NULL_POINTER", SEALKIT_ERR_NULL_POINTER),
+        ("BAD_STATE", SEALKIT_ERR_BAD_STATE),
+        ("INTERNAL", SEALKIT_ERR_INTERNAL),
+    ] {
+        assert!(defines.contains(&(name, c.to_string().as_str())), "{name}");
+    }
+    assert_eq!(defines.len(), Error::ALL.len() + 3, "no stray constants");
+    assert!(header.contains("#define SEALKIT_OK 0"));
+}
