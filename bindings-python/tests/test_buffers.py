@@ -6,13 +6,13 @@ import array
 import mmap
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 import pytest
-from helpers import signed
-
 import sealkit
+from helpers import signed
 
 DATA = bytes(range(256)) * 64  # 16 KiB
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 import sealkit
 from sealkit import errors
 
@@ -19,8 +18,13 @@ def test_every_core_code_has_its_class() -> None:
         assert cls.__doc__, cls
         assert message
         assert cls.__name__ in errors.__all__
-        group = {1: errors.MalformedEnvelope, 2: errors.VerificationError,
-                 3: errors.VerificationError, 4: errors.UsageError, 5: errors.InvalidArgument}
+        group = {
+            1: errors.MalformedEnvelope,
+            2: errors.VerificationError,
+            3: errors.VerificationError,
+            4: errors.UsageError,
+            5: errors.InvalidArgument,
+        }
         assert issubclass(cls, group[code // 100]), cls
 
 
@@ -41,8 +45,13 @@ def test_hierarchy() -> None:
     assert issubclass(errors.AlreadyFinished, errors.UsageError)
     assert issubclass(errors.InvalidArgument, ValueError)
     assert not issubclass(errors.MalformedEnvelope, errors.VerificationError)
-    for cls in (errors.MalformedEnvelope, errors.VerificationError, errors.UsageError,
-                errors.InvalidArgument, errors.KeyFileError):
+    for cls in (
+        errors.MalformedEnvelope,
+        errors.VerificationError,
+        errors.UsageError,
+        errors.InvalidArgument,
+        errors.KeyFileError,
+    ):
         assert issubclass(cls, errors.SealkitError)
 
 

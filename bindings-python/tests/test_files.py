@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import signed
-
 import sealkit
+from helpers import signed
 
 DATA = bytes(range(256)) * 8192 + b"tail"  # 2 MiB + 4: several 1 MiB reads
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from helpers import signed
-
 import sealkit
+from helpers import signed
 
 DATA = b"sealkit misuse test artifact\n"
 
@@ -60,7 +59,11 @@ def test_abort() -> None:
     v = sealkit.Verifier(sig, policy)
     v.update(DATA[:5])
     assert (v.state, v.bytes_received, v.signed_length, v.hash_alg) == (
-        "active", 5, len(DATA), "sha256")
+        "active",
+        5,
+        len(DATA),
+        "sha256",
+    )
     v.abort()
     assert (v.state, v.bytes_received, v.signed_length, v.hash_alg) == ("empty", 0, 0, None)
     with pytest.raises(sealkit.NotStarted) as e:
@@ -128,8 +131,9 @@ def test_policy_errors() -> None:
     with pytest.raises(sealkit.errors.DuplicateKey):
         sealkit.TrustPolicy([k, k.raw])
     with pytest.raises(sealkit.errors.TooManyKeys):
-        sealkit.TrustPolicy([sealkit.SigningKey.from_seed(bytes([i]) * 32).public_key
-                             for i in range(1, 10)])
+        sealkit.TrustPolicy(
+            [sealkit.SigningKey.from_seed(bytes([i]) * 32).public_key for i in range(1, 10)]
+        )
     with pytest.raises(sealkit.errors.EmptyArgument):
         sealkit.TrustPolicy(identity="")
     with pytest.raises(sealkit.errors.ArgumentTooLong):
@@ -152,8 +156,13 @@ def test_policy_accessors_and_chaining() -> None:
     from helpers import key
 
     k = key().public_key
-    p = sealkit.TrustPolicy().trust_key(k.text, "rel@example.org").require_subject(
-        "a").require_identity("rel@example.org").require_min_version(3)
+    p = (
+        sealkit.TrustPolicy()
+        .trust_key(k.text, "rel@example.org")
+        .require_subject("a")
+        .require_identity("rel@example.org")
+        .require_min_version(3)
+    )
     assert p.keys == [(k, "rel@example.org")]
     assert (p.identity, p.subject, p.min_version) == ("rel@example.org", "a", 3)
     assert k.key_id in repr(p)

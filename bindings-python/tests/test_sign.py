@@ -7,9 +7,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from helpers import SEED, key
-
 import sealkit
+from helpers import SEED, key
 
 DATA = b"release artifact\n" * 1000
 
@@ -18,20 +17,55 @@ DATA = b"release artifact\n" * 1000
 @pytest.mark.parametrize("hash_alg", ["sha256", "sha512"])
 def test_round_trip(alg: str, hash_alg: str, tmp_path: Path) -> None:
     k = key()
-    sig = sealkit.sign_bytes(DATA, k, subject="app.tar", identity="rel@example.org",
-                             version=12, hash=hash_alg, alg=alg, issued_at=1_700_000_000)
-    policy = sealkit.TrustPolicy([k.public_key], identity="rel@example.org", subject="app.tar",
-                                 min_version=12)
+    sig = sealkit.sign_bytes(
+        DATA,
+        k,
+        subject="app.tar",
+        identity="rel@example.org",
+        version=12,
+        hash=hash_alg,
+        alg=alg,
+        issued_at=1_700_000_000,
+    )
+    policy = sealkit.TrustPolicy(
+        [k.public_key], identity="rel@example.org", subject="app.tar", min_version=12
+    )
     facts = sealkit.verify_bytes(DATA, sig, policy)
-    assert (facts.alg, facts.hash_alg, facts.identity, facts.subject, facts.version,
-            facts.issued_at, facts.length, facts.key_id, facts.content_format,
-            facts.media_type) == (alg, hash_alg, "rel@example.org", "app.tar", 12,
-                                  1_700_000_000, len(DATA), k.public_key.key_id, 42, None)
+    assert (
+        facts.alg,
+        facts.hash_alg,
+        facts.identity,
+        facts.subject,
+        facts.version,
+        facts.issued_at,
+        facts.length,
+        facts.key_id,
+        facts.content_format,
+        facts.media_type,
+    ) == (
+        alg,
+        hash_alg,
+        "rel@example.org",
+        "app.tar",
+        12,
+        1_700_000_000,
+        len(DATA),
+        k.public_key.key_id,
+        42,
+        None,
+    )
     assert len(facts.digest) == (32 if hash_alg == "sha256" else 64)
     art = tmp_path / "app.tar"
     art.write_bytes(DATA)
-    file_sig = sealkit.sign_file(art, k, identity="rel@example.org", version=12,
-                                 hash=hash_alg, alg=alg, issued_at=1_700_000_000)
+    file_sig = sealkit.sign_file(
+        art,
+        k,
+        identity="rel@example.org",
+        version=12,
+        hash=hash_alg,
+        alg=alg,
+        issued_at=1_700_000_000,
+    )
     # Deterministic Ed25519 and the same claims (subject from the file name): same bytes.
     assert file_sig == sig
     assert sealkit.verify_file(art, file_sig, policy).digest == facts.digest
@@ -44,7 +78,11 @@ def test_content_type_and_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     facts = sealkit.verify_bytes(DATA, sig, policy)
     assert (facts.media_type, facts.content_format) == ("application/x-tar", None)
     assert (facts.alg, facts.hash_alg, facts.identity, facts.version) == (
-        "Ed25519", "sha256", None, None)
+        "Ed25519",
+        "sha256",
+        None,
+        None,
+    )
     sig = sealkit.sign_bytes(DATA, k, subject="a", content_type=0)
     assert sealkit.verify_bytes(DATA, sig, policy).content_format == 0
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1234567")
@@ -91,41 +129,83 @@ def test_cli_key_files(cli: Path, tmp_path: Path) -> None:
     """Keys made by `sealkit keygen` load; both sides sign identically; each verifies the other."""
     pw = tmp_path / "pw"
     pw.write_text("correct horse battery\n")
-    subprocess.run([cli, "keygen", "-o", tmp_path / "enc", "--passphrase-file", pw],
-                   check=True, capture_output=True)
-    subprocess.run([cli, "keygen", "-o", tmp_path / "plain", "--unencrypted"],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [cli, "keygen", "-o", tmp_path / "enc", "--passphrase-file", pw],
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [cli, "keygen", "-o", tmp_path / "plain", "--unencrypted"], check=True, capture_output=True
+    )
     enc_pub = sealkit.PublicKey.from_text((tmp_path / "enc.pub").read_text())
     k = sealkit.SigningKey.load(tmp_path / "enc.key", "correct horse battery")
     assert k.public_key == enc_pub
-    assert sealkit.SigningKey.load(str(tmp_path / "enc.key"), b"correct horse battery"
-                                   ).public_key == enc_pub
+    assert (
+        sealkit.SigningKey.load(str(tmp_path / "enc.key"), b"correct horse battery").public_key
+        == enc_pub
+    )
     plain = sealkit.SigningKey.load(tmp_path / "plain.key")
     assert plain.public_key.text == (tmp_path / "plain.pub").read_text().strip()
 
     art = tmp_path / "fw.bin"
     art.write_bytes(DATA)
-    subprocess.run([cli, "sign", art, "-k", tmp_path / "enc.key", "--passphrase-file", pw,
-                    "--issued-at", "1700000000", "--version", "4", "--identity", "ci@x",
-                    "-o", tmp_path / "cli.sig"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            cli,
+            "sign",
+            art,
+            "-k",
+            tmp_path / "enc.key",
+            "--passphrase-file",
+            pw,
+            "--issued-at",
+            "1700000000",
+            "--version",
+            "4",
+            "--identity",
+            "ci@x",
+            "-o",
+            tmp_path / "cli.sig",
+        ],
+        check=True,
+        capture_output=True,
+    )
     py_sig = sealkit.sign_file(art, k, issued_at=1_700_000_000, version=4, identity="ci@x")
     assert py_sig == (tmp_path / "cli.sig").read_bytes()
     (tmp_path / "py.sig").write_bytes(
-        sealkit.sign_file(art, plain, version=9, hash="sha512", alg="EdDSA"))
-    r = subprocess.run([cli, "verify", art, "--sig", tmp_path / "py.sig", "--key",
-                        tmp_path / "plain.pub", "--min-version", "9"], capture_output=True)
+        sealkit.sign_file(art, plain, version=9, hash="sha512", alg="EdDSA")
+    )
+    r = subprocess.run(
+        [
+            cli,
+            "verify",
+            art,
+            "--sig",
+            tmp_path / "py.sig",
+            "--key",
+            tmp_path / "plain.pub",
+            "--min-version",
+            "9",
+        ],
+        capture_output=True,
+    )
     assert r.returncode == 0, r
     art.write_bytes(DATA + b"x")
-    r = subprocess.run([cli, "verify", art, "--sig", tmp_path / "py.sig", "--key",
-                        tmp_path / "plain.pub"], capture_output=True)
+    r = subprocess.run(
+        [cli, "verify", art, "--sig", tmp_path / "py.sig", "--key", tmp_path / "plain.pub"],
+        capture_output=True,
+    )
     assert r.returncode == 1, r
 
 
 def test_key_file_errors(cli: Path, tmp_path: Path) -> None:
     pw = tmp_path / "pw"
     pw.write_text("right\n")
-    subprocess.run([cli, "keygen", "-o", tmp_path / "k", "--passphrase-file", pw],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [cli, "keygen", "-o", tmp_path / "k", "--passphrase-file", pw],
+        check=True,
+        capture_output=True,
+    )
     with pytest.raises(sealkit.KeyFileError, match="wrong passphrase") as e:
         sealkit.SigningKey.load(tmp_path / "k.key", "wrong")
     assert (e.value.code, e.value.name) == (902, "key_error")

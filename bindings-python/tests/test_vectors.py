@@ -8,13 +8,13 @@ file at collection time and a test checks that every case was collected.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any
 
 import pytest
-from conftest import VECTORS, artifact_bytes, load_vectors
-
 import sealkit
+from conftest import VECTORS, artifact_bytes, load_vectors
 from sealkit.errors import SealkitError
 
 DOC = load_vectors()
@@ -58,7 +58,7 @@ def build_policy(case: dict[str, Any]) -> sealkit.TrustPolicy:
     return policy
 
 
-def chunks(data: bytes, size: Optional[int], empties: bool) -> Iterator[memoryview]:
+def chunks(data: bytes, size: int | None, empties: bool) -> Iterator[memoryview]:
     view = memoryview(data)
     if size is None:
         yield view
@@ -106,7 +106,7 @@ def assert_sticky(v: sealkit.Verifier, expected: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize(("case", "size", "empties"), list(params()))
-def test_case(case: dict[str, Any], size: Optional[int], empties: bool) -> None:
+def test_case(case: dict[str, Any], size: int | None, empties: bool) -> None:
     expected = case["expected"]
     stage = expected.get("stage")
     try:

@@ -2,23 +2,42 @@
 
 import os
 import sys
+from collections.abc import Iterable
 from types import TracebackType
-from typing import Iterable, List, Literal, Optional, Tuple, Union, final
+from typing import Literal, Union, final
 
 if sys.version_info >= (3, 12):
     from collections.abc import Buffer
 else:
     from typing_extensions import Buffer
 
-StrPath = Union[str, "os.PathLike[str]"]
-KeyLike = Union["PublicKey", str, Buffer]
+_StrPath = Union[str, "os.PathLike[str]"]
+_KeyLike = Union["PublicKey", str, Buffer]
+
+__all__ = [
+    "MAX_ENVELOPE_LEN",
+    "MAX_TRUSTED_KEYS",
+    "PUBLIC_KEY_TEXT_PREFIX",
+    "PublicKey",
+    "SigningKey",
+    "TrustPolicy",
+    "Verified",
+    "Verifier",
+    "__version__",
+    "error_codes",
+    "sign_bytes",
+    "sign_file",
+    "verify_bytes",
+    "verify_file",
+]
 
 __version__: str
 PUBLIC_KEY_TEXT_PREFIX: str
 MAX_TRUSTED_KEYS: int
 MAX_ENVELOPE_LEN: int
 
-def error_codes() -> List[Tuple[int, str, str]]: ...
+def error_codes() -> list[tuple[int, str, str]]: ...
+
 @final
 class PublicKey:
     @staticmethod
@@ -31,31 +50,31 @@ class PublicKey:
     def raw(self) -> bytes: ...
     @property
     def key_id(self) -> str: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
 class TrustPolicy:
     def __new__(
         cls,
-        keys: Optional[Iterable[Union[KeyLike, Tuple[KeyLike, Optional[str]]]]] = None,
+        keys: Iterable[_KeyLike | tuple[_KeyLike, str | None]] | None = None,
         *,
-        identity: Optional[str] = None,
-        subject: Optional[str] = None,
-        min_version: Optional[int] = None,
+        identity: str | None = None,
+        subject: str | None = None,
+        min_version: int | None = None,
     ) -> TrustPolicy: ...
-    def trust_key(self, key: KeyLike, identity: Optional[str] = None) -> TrustPolicy: ...
+    def trust_key(self, key: _KeyLike, identity: str | None = None) -> TrustPolicy: ...
     def require_identity(self, identity: str) -> TrustPolicy: ...
     def require_subject(self, subject: str) -> TrustPolicy: ...
     def require_min_version(self, version: int) -> TrustPolicy: ...
     @property
-    def keys(self) -> List[Tuple[PublicKey, Optional[str]]]: ...
+    def keys(self) -> list[tuple[PublicKey, str | None]]: ...
     @property
-    def identity(self) -> Optional[str]: ...
+    def identity(self) -> str | None: ...
     @property
-    def subject(self) -> Optional[str]: ...
+    def subject(self) -> str | None: ...
     @property
-    def min_version(self) -> Optional[int]: ...
+    def min_version(self) -> int | None: ...
 
 @final
 class Verified:
@@ -64,17 +83,17 @@ class Verified:
     @property
     def alg(self) -> Literal["Ed25519", "EdDSA"]: ...
     @property
-    def identity(self) -> Optional[str]: ...
+    def identity(self) -> str | None: ...
     @property
     def subject(self) -> str: ...
     @property
-    def content_format(self) -> Optional[int]: ...
+    def content_format(self) -> int | None: ...
     @property
-    def media_type(self) -> Optional[str]: ...
+    def media_type(self) -> str | None: ...
     @property
     def issued_at(self) -> int: ...
     @property
-    def version(self) -> Optional[int]: ...
+    def version(self) -> int | None: ...
     @property
     def length(self) -> int: ...
     @property
@@ -93,21 +112,22 @@ class Verifier:
     @property
     def state(self) -> Literal["empty", "active", "finished", "failed"]: ...
     @property
-    def error(self) -> Optional[BaseException]: ...
+    def error(self) -> BaseException | None: ...
     @property
     def bytes_received(self) -> int: ...
     @property
     def signed_length(self) -> int: ...
     @property
-    def hash_alg(self) -> Optional[Literal["sha256", "sha512"]]: ...
+    def hash_alg(self) -> Literal["sha256", "sha512"] | None: ...
     def __enter__(self) -> Verifier: ...
     def __exit__(
         self,
-        *_exc: Union[Optional[type[BaseException]], Optional[BaseException], Optional[TracebackType]],
+        *_exc: type[BaseException] | None | BaseException | None | TracebackType | None,
     ) -> bool: ...
 
-def verify_bytes(data: Buffer, sig: Union[Buffer, StrPath], policy: TrustPolicy) -> Verified: ...
-def verify_file(path: StrPath, sig: Union[Buffer, StrPath], policy: TrustPolicy) -> Verified: ...
+def verify_bytes(data: Buffer, sig: Buffer | _StrPath, policy: TrustPolicy) -> Verified: ...
+def verify_file(path: _StrPath, sig: Buffer | _StrPath, policy: TrustPolicy) -> Verified: ...
+
 @final
 class SigningKey:
     @staticmethod
@@ -115,7 +135,7 @@ class SigningKey:
     @staticmethod
     def from_seed(seed: Buffer) -> SigningKey: ...
     @staticmethod
-    def load(path: StrPath, passphrase: Union[str, Buffer, None] = None) -> SigningKey: ...
+    def load(path: _StrPath, passphrase: str | Buffer | None = None) -> SigningKey: ...
     @property
     def public_key(self) -> PublicKey: ...
 
@@ -124,22 +144,22 @@ def sign_bytes(
     key: SigningKey,
     *,
     subject: str,
-    identity: Optional[str] = None,
-    version: Optional[int] = None,
+    identity: str | None = None,
+    version: int | None = None,
     hash: str = "sha256",
     alg: str = "Ed25519",
-    content_type: Union[str, int, None] = None,
-    issued_at: Optional[int] = None,
+    content_type: str | int | None = None,
+    issued_at: int | None = None,
 ) -> bytes: ...
 def sign_file(
-    path: StrPath,
+    path: _StrPath,
     key: SigningKey,
     *,
-    subject: Optional[str] = None,
-    identity: Optional[str] = None,
-    version: Optional[int] = None,
+    subject: str | None = None,
+    identity: str | None = None,
+    version: int | None = None,
     hash: str = "sha256",
     alg: str = "Ed25519",
-    content_type: Union[str, int, None] = None,
-    issued_at: Optional[int] = None,
+    content_type: str | int | None = None,
+    issued_at: int | None = None,
 ) -> bytes: ...

@@ -20,8 +20,6 @@ Catch :class:`SealkitError` to catch every refusal: a malformed envelope is a
 
 from __future__ import annotations
 
-from typing import Dict, Optional, Type
-
 __all__ = [
     "SealkitError",
     "MalformedEnvelope",
@@ -98,7 +96,7 @@ class SealkitError(Exception):
     code: int = 0
     name: str = "sealkit_error"
 
-    def __init__(self, message: Optional[str] = None) -> None:
+    def __init__(self, message: str | None = None) -> None:
         super().__init__(message if message is not None else self.name.replace("_", " "))
 
     @property
@@ -517,8 +515,8 @@ class ArgumentNotUtf8(InvalidArgument):
     name = "argument_not_utf8"
 
 
-def _all_classes() -> Dict[int, Type[SealkitError]]:
-    out: Dict[int, Type[SealkitError]] = {}
+def _all_classes() -> dict[int, type[SealkitError]]:
+    out: dict[int, type[SealkitError]] = {}
     stack = [SealkitError]
     while stack:
         cls = stack.pop()
@@ -528,9 +526,9 @@ def _all_classes() -> Dict[int, Type[SealkitError]]:
     return out
 
 
-_BY_CODE: Dict[int, Type[SealkitError]] = _all_classes()
+_BY_CODE: dict[int, type[SealkitError]] = _all_classes()
 
 
-def error_class(code: int) -> Type[SealkitError]:
+def error_class(code: int) -> type[SealkitError]:
     """The exception class for a core error code (:class:`SealkitError` for an unknown code)."""
     return _BY_CODE.get(code, SealkitError)
