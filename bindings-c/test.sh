@@ -104,6 +104,10 @@ run compile-readme-example build readme_example $T/readme_example.c -- "${STATIC
 run compile-readme-example-asan build readme_example-asan $T/readme_example.c -- "${SAN[@]}" "${STATIC_LIBS[@]}"
 run compile-updater-asan gcc -std=c99 -Wall -Wextra -Werror -pedantic -O1 -g -Ibindings-c/include "${SAN[@]}" \
     examples/c/updater.c -o "$OUT/updater-asan" "${STATIC_LIBS[@]}"
+# Every allocator entry point wrapped and counted: libsealkit's own references (Rust's global
+# allocator) resolve to the wrappers too, so zero counted allocations means no heap use.
+WRAP="-Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=posix_memalign,--wrap=aligned_alloc"
+run compile-no-heap build no_heap $T/no_heap.c $T/json.c -- "$WRAP" "${STATIC_LIBS[@]}"
 run compile-header-as-cpp g++ -std=c++11 -Wall -Wextra -Werror -pedantic -Ibindings-c/include \
     $T/header_cpp.cpp -o "$OUT/header_cpp" "${STATIC_LIBS[@]}"
 # The verdict functions are warn_unused_result: ignoring one must not compile with -Werror.
@@ -125,6 +129,7 @@ run conformance-valgrind "${VALGRIND[@]}" "$OUT/conformance" "$VECTORS"
 run misuse-valgrind "${VALGRIND[@]}" "$OUT/misuse" "$VECTORS"
 run conformance-asan "$OUT/conformance-asan" "$VECTORS"
 run misuse-asan "$OUT/misuse-asan" "$VECTORS"
+run no-heap "$OUT/no_heap" "$VECTORS"
 run header-as-cpp "$OUT/header_cpp"
 run header-as-cpp-valgrind "${VALGRIND[@]}" "$OUT/header_cpp"
 

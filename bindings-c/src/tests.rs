@@ -127,3 +127,13 @@ fn the_header_has_every_core_code_and_the_c_only_codes() {
     assert_eq!(defines.len(), Error::ALL.len() + 3, "no stray constants");
     assert!(header.contains("#define SEALKIT_OK 0"));
 }
+
+#[test]
+fn the_real_state_fits_with_headroom() {
+    // Also checked at compile time; printed for the README (`--nocapture`).
+    let (v, p) = (size_of::<CVerifier>(), size_of::<CPolicy>());
+    println!("CVerifier {v} of {SEALKIT_VERIFIER_SIZE} bytes, CPolicy {p} of {SEALKIT_POLICY_SIZE} bytes");
+    assert!(v <= SEALKIT_VERIFIER_SIZE && p <= SEALKIT_POLICY_SIZE);
+    assert!(align_of::<CVerifier>() <= SEALKIT_VERIFIER_ALIGN);
+    assert!(align_of::<CPolicy>() <= SEALKIT_POLICY_ALIGN);
+}
