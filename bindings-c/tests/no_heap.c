@@ -80,7 +80,7 @@ int main(int argc, char **argv) {
     sealkit_facts f;
     uint8_t raw[32], kid[8];
     int rc = 0, fails = 0;
-    void *probe;
+    void *volatile probe; /* volatile: the compiler may not elide the malloc/free pair */
 
     if (argc != 2) return 2;
     load(argv[1]);
