@@ -50,3 +50,18 @@ def test_installs_a_good_file_and_refuses_bad_ones(tmp_path: Path) -> None:
     r = run(art, sig, "--key", pub, "--min-version", "4", "-o", dest)
     assert r.returncode == 1 and "rollback" in r.stderr
     assert list(dest_dir.iterdir()) == []
+
+
+def test_readme_shows_the_example() -> None:
+    """bindings-python/README.md shows the example's function exactly as the tested file has it."""
+    import ast
+
+    source = EXAMPLE.read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    func = next(
+        n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "install_verified"
+    )
+    code = ast.get_source_segment(source, func)
+    assert code is not None
+    readme = (REPO / "bindings-python" / "README.md").read_text(encoding="utf-8")
+    assert f"```python\n{code}\n```" in readme
