@@ -8,8 +8,9 @@
 #include "json.h"
 #include "sealkit.h"
 
-static int counting;
-static long allocations;
+/* volatile: the compiler must not drop or move the stores around the calls it watches. */
+static volatile int counting;
+static volatile long allocations;
 
 void *__real_malloc(size_t n);
 void *__real_calloc(size_t a, size_t b);
