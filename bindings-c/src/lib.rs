@@ -186,8 +186,9 @@ struct CVerifier {
 #[repr(C)]
 struct CPolicy {
     magic: u64,
-    // A NULL argument (a C-only failure, which PolicyBuilder has no code for): sticky. 0 if none.
-    null_error: c_int,
+    // A pointer argument that could not be read (NULL: 600), which PolicyBuilder has no code
+    // for: sticky like the builder's own errors. 0 if none.
+    arg_error: c_int,
     builder: PolicyBuilder,
 }
 
@@ -330,7 +331,7 @@ unsafe fn policy_mut<'a>(p: *mut sealkit_policy) -> Result<&'a mut CPolicy, c_in
 fn fresh_policy() -> CPolicy {
     CPolicy {
         magic: POLICY_MAGIC,
-        null_error: 0,
+        arg_error: 0,
         builder: PolicyBuilder::new(),
     }
 }
@@ -355,8 +356,8 @@ unsafe fn policy_ref<'a>(p: *const sealkit_policy) -> Result<&'a TrustPolicy, c_
         POLICY_MAGIC => {
             // SAFETY: written by this library (magic), aligned, not mutated meanwhile.
             let c = unsafe { &*c };
-            if c.null_error != 0 {
-                return Err(c.null_error);
+            if c.arg_error != 0 {
+                return Err(c.arg_error);
             }
             c.builder.policy().map_err(code)
         }
@@ -401,15 +402,15 @@ impl CPolicy {
         args: Result<Result<A, Error>, c_int>,
         f: impl FnOnce(&mut PolicyBuilder, A) -> Result<(), Error>,
     ) -> Result<(), c_int> {
-        if self.null_error != 0 {
-            return Err(self.null_error);
+        if self.arg_error != 0 {
+            return Err(self.arg_error);
         }
         if let Some(e) = self.builder.error() {
             return Err(code(e));
         }
         match args {
             Err(c) => {
-                self.null_error = c;
+                self.arg_error = c;
                 Err(c)
             }
             Ok(Err(e)) => Err(code(self.builder.fail(e))),
