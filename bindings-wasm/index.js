@@ -16,11 +16,7 @@ let initialized = false;
 let pending = null;
 
 function isNode() {
-  return (
-    typeof process !== "undefined" &&
-    process.versions != null &&
-    typeof process.versions.node === "string"
-  );
+  return typeof process !== "undefined" && process.versions != null && typeof process.versions.node === "string";
 }
 
 /**
@@ -155,14 +151,20 @@ export class PublicKey {
   static fromBytes(bytes) {
     ensure();
     const b = bytesOf(bytes, "a raw public key");
-    return new PublicKey(KEY_TOKEN, call(() => raw.publicKeyFromBytes(b)));
+    return new PublicKey(
+      KEY_TOKEN,
+      call(() => raw.publicKeyFromBytes(b)),
+    );
   }
 
   /** A key from its text form `sealkit-ed25519:<base64>` (surrounding whitespace ignored). */
   static fromText(text) {
     ensure();
     const t = textOf(text, "a public key text");
-    return new PublicKey(KEY_TOKEN, call(() => raw.publicKeyFromText(t)));
+    return new PublicKey(
+      KEY_TOKEN,
+      call(() => raw.publicKeyFromText(t)),
+    );
   }
 
   /** A key from a PublicKey, its text form or its raw bytes. */

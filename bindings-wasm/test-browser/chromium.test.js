@@ -156,7 +156,9 @@ for (const [file, expected] of CASES) {
     assert.ok(extensionId, "extension not loaded");
     const a = encodeURIComponent(`${server.origin}/files/${file}`);
     const s = encodeURIComponent(`${server.origin}/files/app.bin.sig`);
-    const { text, facts, page } = await statusOf(`chrome-extension://${extensionId}/verify.html?artifact=${a}&sig=${s}`);
+    const { text, facts, page } = await statusOf(
+      `chrome-extension://${extensionId}/verify.html?artifact=${a}&sig=${s}`,
+    );
     await page.close();
     assert.equal(text, expected);
     if (expected === "verified") assert.equal(facts.subject, "app.bin");

@@ -58,7 +58,9 @@ export async function startServer() {
       });
       res.end(body);
     } catch (e) {
-      res.writeHead(e.status ?? (e.code === "ENOENT" || e.code === "EISDIR" ? 404 : 500), { "content-type": "text/plain" });
+      res.writeHead(e.status ?? (e.code === "ENOENT" || e.code === "EISDIR" ? 404 : 500), {
+        "content-type": "text/plain",
+      });
       res.end(String(e.message));
     }
   });

@@ -104,7 +104,12 @@ export async function runVectors(file) {
     }
     const artifact = artifactOf(c.artifact);
     const runs = [["single", [artifact]]];
-    for (const [size, empties] of [[1, false], [7, false], [64, true], [4096, false]]) {
+    for (const [size, empties] of [
+      [1, false],
+      [7, false],
+      [64, true],
+      [4096, false],
+    ]) {
       if (size === 1 && artifact.length > 4096) continue;
       runs.push([`${size}${empties ? "+empty" : ""}`, chunks(artifact, size, empties)]);
     }

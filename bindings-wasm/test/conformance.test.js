@@ -95,8 +95,14 @@ function run(c, policy, parts, where) {
         expectFacts(c, facts, where);
         assert.equal(v.state, "finished");
         // Facts are handed out once.
-        assert.throws(() => v.finish(), (e) => e instanceof SealkitError && e.code === 400 && e.errorName === "already_finished");
-        assert.throws(() => v.update(new Uint8Array(0)), (e) => e instanceof SealkitError && e.code === 400);
+        assert.throws(
+          () => v.finish(),
+          (e) => e instanceof SealkitError && e.code === 400 && e.errorName === "already_finished",
+        );
+        assert.throws(
+          () => v.update(new Uint8Array(0)),
+          (e) => e instanceof SealkitError && e.code === 400,
+        );
         assert.equal(v.state, "finished");
         return facts;
       } catch (e) {

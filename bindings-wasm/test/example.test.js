@@ -9,9 +9,13 @@ import { fixturesDir } from "../test-support/helpers.js";
 
 const example = fileURLToPath(new URL("../example/verify-file.js", import.meta.url));
 const run = (file) =>
-  spawnSync(process.execPath, [example, join(fixturesDir, file), join(fixturesDir, "app.bin.sig"), join(fixturesDir, "release.pub")], {
-    encoding: "utf8",
-  });
+  spawnSync(
+    process.execPath,
+    [example, join(fixturesDir, file), join(fixturesDir, "app.bin.sig"), join(fixturesDir, "release.pub")],
+    {
+      encoding: "utf8",
+    },
+  );
 
 test("example/verify-file.js accepts the signed file", () => {
   const r = run("app.bin");

@@ -9,7 +9,8 @@ const good = vectors.cases.find((c) => c.name === "ok_sha256");
 const goodKey = good.public_keys[0].key;
 const goodEnv = fromHex(good.envelope_hex);
 const goodArtifact = artifactOf(good);
-const isCode = (code, name) => (e) => e instanceof SealkitError && e.code === code && (name === undefined || e.errorName === name);
+const isCode = (code, name) => (e) =>
+  e instanceof SealkitError && e.code === code && (name === undefined || e.errorName === name);
 
 test("using the API before init() is a clear error, not a crash", () => {
   assert.throws(() => new TrustPolicy(), /call `await init\(\)` first/);

@@ -191,7 +191,9 @@ async function bigRun(t, label, consume) {
   assert.equal(facts.subject, "big.bin");
   assert.equal(facts.version, 43);
   const growth = peak - start;
-  t.diagnostic(`${label}: ${BIG_LEN / 2 ** 20} MiB in ${BIG_CHUNK / 2 ** 20} MiB chunks, RSS ${start.toFixed(1)} -> peak ${peak.toFixed(1)} MiB (growth ${growth.toFixed(1)} MiB)`);
+  t.diagnostic(
+    `${label}: ${BIG_LEN / 2 ** 20} MiB in ${BIG_CHUNK / 2 ** 20} MiB chunks, RSS ${start.toFixed(1)} -> peak ${peak.toFixed(1)} MiB (growth ${growth.toFixed(1)} MiB)`,
+  );
   // Concatenating would need 256 MiB more; chunks are garbage-collected as they go.
   assert.ok(growth < 96, `RSS grew by ${growth.toFixed(1)} MiB`);
 }

@@ -3,7 +3,11 @@ const params = new URLSearchParams(location.search);
 const artifact = params.get("artifact");
 const status = document.getElementById("status");
 
-const reply = await chrome.runtime.sendMessage({ type: "verify", artifact, sig: params.get("sig") ?? `${artifact}.sig` });
+const reply = await chrome.runtime.sendMessage({
+  type: "verify",
+  artifact,
+  sig: params.get("sig") ?? `${artifact}.sig`,
+});
 status.dataset.result = reply.result;
 if (reply.result === "verified") {
   status.textContent = "verified";
