@@ -28,13 +28,22 @@ let server;
 let context;
 let userDataDir;
 let extDir;
+let noCspDir;
 let extensionId;
+let noCspExtensionId;
 const consoleErrors = [];
 
 /** The extension as a user would get it: its files, the package in sealkit/, the pinned key. */
-function assembleExtension() {
+function assembleExtension({ withoutCsp = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "sealkit-ext-"));
   cpSync(extSrc, dir, { recursive: true });
+  if (withoutCsp) {
+    // The same extension with Manifest V3's default policy, which has no 'wasm-unsafe-eval'.
+    const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8"));
+    delete manifest.content_security_policy;
+    manifest.name += " without wasm-unsafe-eval";
+    writeFileSync(join(dir, "manifest.json"), JSON.stringify(manifest));
+  }
   mkdirSync(join(dir, "sealkit", "pkg"), { recursive: true });
   for (const f of ["index.js", "pkg/sealkit_wasm.js", "pkg/sealkit_wasm_bg.wasm"]) {
     cpSync(join(pkgDir, f), join(dir, "sealkit", f));
@@ -50,12 +59,13 @@ function assembleExtension() {
 before(async () => {
   server = await startServer();
   extDir = assembleExtension();
+  noCspDir = assembleExtension({ withoutCsp: true });
   userDataDir = mkdtempSync(join(tmpdir(), "sealkit-chromium-"));
   const executablePath = execFileSync("sh", ["-c", "command -v chromium"], { encoding: "utf8" }).trim();
   context = await chromium.launchPersistentContext(userDataDir, {
     executablePath,
     headless: true,
-    args: [...FLAGS, `--disable-extensions-except=${extDir}`, `--load-extension=${extDir}`],
+    args: [...FLAGS, `--disable-extensions-except=${extDir},${noCspDir}`, `--load-extension=${extDir},${noCspDir}`],
     ignoreDefaultArgs: ["--disable-extensions"],
   });
   context.on("console", (m) => {
@@ -66,7 +76,7 @@ before(async () => {
 after(async () => {
   await context?.close();
   await server?.close();
-  for (const d of [userDataDir, extDir]) if (d) rmSync(d, { recursive: true, force: true });
+  for (const d of [userDataDir, extDir, noCspDir]) if (d) rmSync(d, { recursive: true, force: true });
 });
 
 async function statusOf(url) {
@@ -144,11 +154,25 @@ test("web page: the whole conformance vector file in Chromium", async () => {
   }
 });
 
-test("extension: loads (Manifest V3 service worker)", async () => {
-  let [sw] = context.serviceWorkers().filter((w) => w.url().startsWith("chrome-extension://"));
-  if (!sw) sw = await context.waitForEvent("serviceworker", { timeout: 30000 });
-  extensionId = new URL(sw.url()).host;
-  assert.match(extensionId, /^[a-p]{32}$/);
+test("extension: both variants load (Manifest V3 service workers)", async () => {
+  const workers = () => context.serviceWorkers().filter((w) => w.url().startsWith("chrome-extension://"));
+  while (workers().length < 2) await context.waitForEvent("serviceworker", { timeout: 30000 });
+  for (const sw of workers()) {
+    const name = await sw.evaluate(() => chrome.runtime.getManifest().name);
+    const id = new URL(sw.url()).host;
+    assert.match(id, /^[a-p]{32}$/);
+    if (name.endsWith("without wasm-unsafe-eval")) noCspExtensionId = id;
+    else extensionId = id;
+  }
+  assert.ok(extensionId && noCspExtensionId);
+});
+
+test("extension: without 'wasm-unsafe-eval' in its CSP, the WebAssembly module cannot compile", async () => {
+  assert.ok(noCspExtensionId, "extension not loaded");
+  const a = encodeURIComponent(`${server.origin}/files/app.bin`);
+  const { text, page } = await statusOf(`chrome-extension://${noCspExtensionId}/verify.html?artifact=${a}`);
+  await page.close();
+  assert.match(text, /^error: WebAssembly\..*Content Security Polic/);
 });
 
 for (const [file, expected] of CASES) {
