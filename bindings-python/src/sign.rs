@@ -71,18 +71,7 @@ impl SigningKey {
         path: PathBuf,
         passphrase: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<SigningKey> {
-        let passphrase: Option<Zeroizing<Vec<u8>>> = match passphrase {
-            None => None,
-            Some(p) => {
-                if let Ok(s) = p.cast::<PyString>() {
-                    Some(Zeroizing::new(s.to_cow()?.as_bytes().to_vec()))
-                } else if let Ok(b) = Bytes::get(p) {
-                    Some(Zeroizing::new(b.as_slice().to_vec()))
-                } else {
-                    return Err(PyTypeError::new_err("passphrase must be str or bytes"));
-                }
-            }
-        };
+        let passphrase = passphrase_arg(passphrase)?;
         let r = py.detach(
             move || -> Result<sealkit::SigningKey, sealkit_keyfile::KeyFileError> {
                 let file = File::open(&path)?;
@@ -102,6 +91,38 @@ impl SigningKey {
             .map_err(|e| key_file_error(py, e))
     }
 
+    /// The text of a secret key file for this key (one line with its newline), in the format
+    /// `sealkit keygen` writes and `SigningKey.load` and `sealkit sign --key` read. With a
+    /// `passphrase` (str or bytes, not empty) the seed is encrypted with XChaCha20-Poly1305
+    /// under an Argon2id key (64 MiB, 3 passes, as keygen; run with the GIL released); with
+    /// None it is written in the clear. Write it to a file only its owner can read (mode 0600):
+    /// the CLI refuses other key files.
+    #[pyo3(signature = (passphrase=None))]
+    fn to_key_file(
+        &self,
+        py: Python<'_>,
+        passphrase: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<String> {
+        let passphrase = passphrase_arg(passphrase)?;
+        if passphrase.as_ref().is_some_and(|p| p.is_empty()) {
+            return Err(PyValueError::new_err(
+                "the passphrase is empty; choose one, or pass None for an unencrypted key file",
+            ));
+        }
+        let key = &self.key;
+        let r = py.detach(|| {
+            let protection = match &passphrase {
+                Some(p) => {
+                    sealkit_keyfile::Protection::Passphrase(p, sealkit_keyfile::KdfParams::DEFAULT)
+                }
+                None => sealkit_keyfile::Protection::Unencrypted,
+            };
+            sealkit_keyfile::encode_secret(key, &protection)
+        });
+        r.map(|text| text.as_str().to_string())
+            .map_err(|e| key_file_error(py, e))
+    }
+
     /// The matching public key.
     #[getter]
     fn public_key(&self) -> PublicKey {
@@ -115,6 +136,20 @@ impl SigningKey {
             "<sealkit.SigningKey key_id={}>",
             crate::keys::hex(self.key.public_key().key_id().as_bytes())
         )
+    }
+}
+
+/// A passphrase argument: str (its UTF-8 bytes, as the CLI uses) or bytes-like, or None.
+fn passphrase_arg(passphrase: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Zeroizing<Vec<u8>>>> {
+    let Some(p) = passphrase else {
+        return Ok(None);
+    };
+    if let Ok(s) = p.cast::<PyString>() {
+        return Ok(Some(Zeroizing::new(s.to_cow()?.as_bytes().to_vec())));
+    }
+    match Bytes::get(p) {
+        Ok(b) => Ok(Some(Zeroizing::new(b.as_slice().to_vec()))),
+        Err(_) => Err(PyTypeError::new_err("passphrase must be str or bytes")),
     }
 }
 

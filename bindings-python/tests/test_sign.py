@@ -225,3 +225,36 @@ def test_key_file_errors(cli: Path, tmp_path: Path) -> None:
         sealkit.SigningKey.load(tmp_path)
     with pytest.raises(TypeError):
         sealkit.SigningKey.load(tmp_path / "k.key", 42)  # type: ignore[arg-type]
+
+
+def test_key_files_written_by_python_work_with_the_cli(cli: Path, tmp_path: Path) -> None:
+    k = sealkit.SigningKey.generate()
+    enc = tmp_path / "py.key"
+    fd = os.open(enc, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(k.to_key_file("s3cret passphrase"))
+    assert enc.read_text().startswith("sealkit-secret-v1:")
+    assert sealkit.SigningKey.load(enc, "s3cret passphrase").public_key == k.public_key
+    with pytest.raises(sealkit.KeyFileError, match="wrong passphrase"):
+        sealkit.SigningKey.load(enc, "other")
+    plain_text = k.to_key_file()
+    plain = tmp_path / "plain.key"
+    plain.write_text(plain_text)
+    assert sealkit.SigningKey.load(plain).public_key == k.public_key
+    with pytest.raises(ValueError):
+        k.to_key_file("")
+    with pytest.raises(TypeError):
+        k.to_key_file(3)  # type: ignore[arg-type]
+
+    # The CLI signs with the Python-written encrypted key file.
+    art = tmp_path / "a.bin"
+    art.write_bytes(DATA)
+    pw = tmp_path / "pw"
+    pw.write_text("s3cret passphrase\n")
+    subprocess.run(
+        [cli, "sign", art, "-k", enc, "--passphrase-file", pw, "-o", tmp_path / "a.sig"],
+        check=True,
+        capture_output=True,
+    )
+    policy = sealkit.TrustPolicy([k.public_key])
+    assert sealkit.verify_file(art, tmp_path / "a.sig", policy).length == len(DATA)
