@@ -62,7 +62,7 @@ for suite in node chromium; do
     continue
   fi
   # Show failures and diagnostics (figures such as the RSS growth) with their context.
-  grep -E '^not ok|^# [A-Za-z].*(MiB|growth)' "$tap" | sed "s/^/[$suite] /" >&2 || true
+  grep -E '^not ok|^# [A-Za-z]+: .*growth' "$tap" | sed "s/^/[$suite] /" >&2 || true
   if [ "$f" != 0 ] || [ "${c:-0}" != 0 ]; then
     grep -B2 -A30 '^not ok' "$tap" >&2 || true
   fi
