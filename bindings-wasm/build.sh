@@ -15,7 +15,10 @@ features="${SEALKIT_WASM_FEATURES-opt_size}"
 # opt-level "s" (measured smaller than "z" and "3" after wasm-opt), panic=abort, and SIMD128,
 # which gives sha2 its wasm SIMD backend: smaller and faster than the scalar one (README.md).
 export CARGO_PROFILE_RELEASE_OPT_LEVEL="${SEALKIT_WASM_OPT_LEVEL-s}"
-export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="${SEALKIT_WASM_RUSTFLAGS--C target-feature=+simd128}"
+# RUSTFLAGS (rather than target.wasm32.rustflags) so a caller's RUSTFLAGS cannot silently drop
+# these; with --target, RUSTFLAGS applies to the wasm artifacts only, not to build scripts.
+wasm_rustflags="${SEALKIT_WASM_RUSTFLAGS--C target-feature=+simd128}"
+export RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }$wasm_rustflags"
 export CARGO_PROFILE_RELEASE_PANIC=abort
 cargo build --quiet -p sealkit-wasm --target wasm32-unknown-unknown --release \
   --no-default-features --features "$features"
