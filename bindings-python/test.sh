@@ -44,8 +44,19 @@ check() {
 }
 
 step "venv: $VENV with requirements-test.txt"
+make_venv() {
+  # Debian's python3 needs the python3-venv package for `-m venv`; install it only if missing.
+  if ! "$PYTHON" -m venv "$1" >/dev/null 2>&1; then
+    rm -rf "$1"
+    sudo=""
+    if [ "$(id -u)" != 0 ]; then sudo="$(command -v sudo)"; fi
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq python3-venv >/dev/null
+    "$PYTHON" -m venv "$1"
+  fi
+}
 if [ ! -x "$VENV/bin/python" ]; then
-  "$PYTHON" -m venv "$VENV"
+  make_venv "$VENV"
 fi
 stamp="$VENV/.requirements.sha256"
 want="$(sha256sum bindings-python/requirements-test.txt | cut -d' ' -f1)"
@@ -71,7 +82,7 @@ check "wheel is tagged cp39-abi3" bash -c "basename '$wheel' | grep -q -- '-cp39
 
 step "install: pip install ./bindings-python into a fresh venv"
 fresh_install() {
-  "$PYTHON" -m venv "$fresh/venv" &&
+  make_venv "$fresh/venv" &&
     "$fresh/venv/bin/python" -m pip install -q --disable-pip-version-check ./bindings-python &&
     "$fresh/venv/bin/python" -c '
 import sealkit
@@ -107,9 +118,9 @@ set +e
 (cd bindings-python && "../$py" -m pytest -p no:cacheprovider -q tests) 2>&1 | tee "$log"
 set -e
 last="$(grep -E '[0-9]+ (passed|failed|errors?|skipped)' "$log" | grep -E ' in [0-9.]+s' | tail -1 || true)"
-count() { echo "$last" | grep -oE "[0-9]+ $1" | grep -oE '^[0-9]+' || echo 0; }
+count() { echo "$last" | grep -oE "[0-9]+ $1\b" | grep -oE '^[0-9]+' || echo 0; }
 t_passed="$(count passed)"
-t_failed=$(($(count failed) + $(count errors) + $(count error) + $(count skipped) + $(count xfailed) + $(count xpassed)))
+t_failed=$(($(count failed) + $(count 'errors?') + $(count skipped) + $(count xfailed) + $(count xpassed)))
 if [ "$t_passed" = 0 ] && [ "$t_failed" = 0 ]; then
   t_failed=1 # pytest did not run or its summary could not be read
 fi
