@@ -45,11 +45,25 @@ bindings-wasm/test-support/make-fixtures.sh
 logs="$(mktemp -d)"
 trap 'rm -rf "$logs"' EXIT
 status=0
+# In-wasm tests of the Rust layer (wasm-bindgen-test, run in Node by wasm-bindgen-test-runner).
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  cargo test -p sealkit-wasm --target wasm32-unknown-unknown >"$logs/rust.log" 2>&1 || status=1
 node --test --test-reporter=tap bindings-wasm/test/ >"$logs/node.tap" 2>&1 || status=1
 node --test --test-reporter=tap bindings-wasm/test-browser/ >"$logs/chromium.tap" 2>&1 || status=1
 
 passed=0
 failed=0
+read -r rust_p rust_f < <(awk '/^test result: / { gsub(";", ""); p += $4; f += $6 } END { print p + 0, f + 0 }' "$logs/rust.log")
+if [ -z "$rust_p" ] || [ "$rust_p" = 0 ]; then
+  echo "sealkit-wasm: the in-wasm Rust tests printed no result:" >&2
+  cat "$logs/rust.log" >&2
+  failed=$((failed + 1))
+else
+  if [ "$rust_f" != 0 ]; then cat "$logs/rust.log" >&2; fi
+  echo "[rust in wasm] $rust_p passed, $rust_f failed" >&2
+  passed=$((passed + rust_p))
+  failed=$((failed + rust_f))
+fi
 for suite in node chromium; do
   tap="$logs/$suite.tap"
   p="$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$tap" | tail -1)"
