@@ -210,7 +210,11 @@ export class TrustPolicy {
     rawPolicies.set(this, new raw.RawTrustPolicy());
     if (options !== undefined && options !== null) {
       if (typeof options !== "object") throw new TypeError("sealkit: policy options must be an object");
-      for (const k of options.keys ?? []) {
+      const keys = options.keys ?? [];
+      if (typeof keys === "string" || typeof keys[Symbol.iterator] !== "function") {
+        throw new TypeError("sealkit: policy keys must be an array (or another iterable) of keys");
+      }
+      for (const k of keys) {
         if (typeof k === "object" && k !== null && !isBytes(k) && !(k instanceof PublicKey)) {
           this.trustKey(k.key, k.identity ?? null);
         } else {
@@ -225,7 +229,11 @@ export class TrustPolicy {
 
   /** A TrustPolicy as is, or a new one from options. */
   static from(policy) {
-    return policy instanceof TrustPolicy ? policy : new TrustPolicy(policy ?? {});
+    if (policy instanceof TrustPolicy) return policy;
+    if (policy === undefined || policy === null) {
+      throw new TypeError("sealkit: a trust policy (TrustPolicy or options) is required");
+    }
+    return new TrustPolicy(policy);
   }
 
   /** Trusts `key` (PublicKey, text or raw bytes); with `identity`, only for that `iss`. */
@@ -501,15 +509,37 @@ export function verifyBytes(data, envelope, policy) {
   }
 }
 
+async function discard(source, reason) {
+  try {
+    if (source != null && typeof source.getReader === "function") {
+      if (!source.locked) await source.cancel(reason);
+    } else if (source != null && typeof source.destroy === "function") {
+      source.destroy(); // a Node stream
+    } else if (source != null && typeof source[Symbol.asyncIterator] === "function") {
+      await source[Symbol.asyncIterator]().return?.();
+    }
+  } catch {
+    // The verdict is what matters; a source that cannot be released is left to the GC.
+  }
+}
+
 /**
  * Verifies a stream chunk by chunk in constant memory (chunks are never concatenated):
  * `source` is a WHATWG ReadableStream (e.g. `(await fetch(url)).body`), an async iterable or
- * an iterable of byte chunks. On a verification failure the stream is cancelled and the
- * SealkitError is thrown; if the stream itself fails, its error is thrown.
+ * an iterable of byte chunks. On a verification failure (including a rejected envelope, before
+ * any byte is read) the stream is cancelled and the SealkitError is thrown; if the stream itself
+ * fails, its error is thrown.
  */
 export async function verifyStream(source, envelope, policy) {
   await init();
-  const v = new Verifier(envelope, policy);
+  let v;
+  try {
+    v = new Verifier(envelope, policy);
+  } catch (e) {
+    // Nothing will be read: release the source (e.g. stop a download).
+    await discard(source, e);
+    throw e;
+  }
   try {
     if (source != null && typeof source.getReader === "function") {
       const reader = source.getReader();

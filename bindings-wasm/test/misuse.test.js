@@ -111,6 +111,10 @@ test("policy arguments map to the core's codes", () => {
   new TrustPolicy().requireMinVersion((1n << 64n) - 1n).requireMinVersion(0);
   assert.throws(() => new TrustPolicy().trustKey(42), TypeError);
   assert.throws(() => new TrustPolicy("keys"), TypeError);
+  assert.throws(() => new TrustPolicy({ keys: goodKey }), TypeError);
+  assert.throws(() => new TrustPolicy({ keys: 1 }), TypeError);
+  assert.throws(() => new Verifier(goodEnv), TypeError);
+  assert.throws(() => verifyBytes(goodArtifact, goodEnv, null), TypeError);
   // A small-order point (all zero bytes) is refused, also inside options.
   assert.throws(() => new TrustPolicy({ keys: [goodKey, { key: raw.slice().fill(0) }] }), isCode(500));
 });

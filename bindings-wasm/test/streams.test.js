@@ -103,11 +103,16 @@ test("verifyStream passes on the error of a stream that fails midway", async () 
   });
 });
 
-test("verifyStream fails before reading when the envelope is unacceptable", async () => {
+test("verifyStream fails before reading when the envelope is unacceptable, and releases the source", async () => {
   const rec = recordingStream(readFileSync(fx("app.bin")), 65536);
   const other = new TrustPolicy({ keys: [readFileSync(fx("release.pub"), "utf8")], subject: "other.bin" });
   await assert.rejects(verifyStream(rec.stream, envelope, other), isCode(205));
-  assert.equal(rec.cancelled, false);
+  assert.equal(rec.cancelled, true);
+  assert.ok(isCode(205)(rec.reason));
+  // A Node stream is destroyed.
+  const file = createReadStream(fx("app.bin"));
+  await assert.rejects(verifyStream(file, envelope, other), isCode(205));
+  assert.equal(file.destroyed, true);
 });
 
 test("verifyStream refuses a source that is not a stream", async () => {
