@@ -353,7 +353,7 @@ export class Verifier {
     try {
       withPolicy(policy, (p) => call(() => this.#raw.start(env, p)));
     } catch (e) {
-      this.#reject(e);
+      this.#failed(e);
       throw e;
     }
   }
@@ -372,7 +372,7 @@ export class Verifier {
         }
       });
     } catch (e) {
-      this.#reject(e);
+      this.#failed(e);
       throw e;
     }
   }
@@ -389,7 +389,7 @@ export class Verifier {
     try {
       f = facts(call(() => this.#raw.finish()));
     } catch (e) {
-      this.#reject(e);
+      this.#failed(e);
       throw e;
     }
     this.#resolve(f);
@@ -455,6 +455,12 @@ export class Verifier {
   #resolve(f) {
     if (this.#settle !== null) this.#settle(true, f);
     else if (this.#verified === null) this.#verified = Promise.resolve(f);
+  }
+
+  // `verified` follows the slot: it rejects when the slot has failed (not on a TypeError, or a
+  // policy error before the slot was touched).
+  #failed(e) {
+    if (this.#raw.state === 3) this.#reject(e);
   }
 
   #reject(e) {

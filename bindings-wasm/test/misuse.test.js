@@ -154,3 +154,15 @@ test("SealkitError is a real Error with code, errorName, name and message from t
   assert.equal(new SealkitError(400).errorName, "already_finished");
   assert.equal(new SealkitError(9999).errorName, "unknown_error");
 });
+
+test("verified follows the verifier: a policy or type error before start leaves it pending", async () => {
+  const v = new Verifier();
+  const p = v.verified;
+  assert.throws(() => v.start(goodEnv, { keys: ["sealkit-ed25519:AAAA"] }), isCode(504));
+  assert.throws(() => v.start(goodEnv), TypeError);
+  assert.equal(v.state, "empty");
+  v.start(goodEnv, { keys: [goodKey] });
+  v.update(goodArtifact);
+  const facts = v.finish();
+  assert.equal(await p, facts);
+});
