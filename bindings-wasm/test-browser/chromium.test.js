@@ -154,6 +154,34 @@ test("web page: the whole conformance vector file in Chromium", async () => {
   }
 });
 
+test("web page: pipeTo(verifier.writable) in Chromium, for a good and a tampered download", async () => {
+  const page = await context.newPage();
+  try {
+    await page.goto(`${server.origin}/?artifact=files/app.bin`);
+    const results = await page.evaluate(async () => {
+      const { init, Verifier, SealkitError } = await import("/sealkit/index.js");
+      const { TRUSTED_KEYS } = await import("/trusted-key.js");
+      await init();
+      const envelope = new Uint8Array(await (await fetch("/files/app.bin.sig")).arrayBuffer());
+      const out = [];
+      for (const file of ["app.bin", "app-tampered.bin"]) {
+        const v = new Verifier(envelope, { keys: TRUSTED_KEYS });
+        try {
+          await (await fetch(`/files/${file}`)).body.pipeTo(v.writable);
+          const facts = await v.verified;
+          out.push(`verified ${facts.subject} ${facts.length} ${v.finish() === facts}`);
+        } catch (e) {
+          out.push(`${e instanceof SealkitError} ${e.errorName} ${e.code} ${v.state}`);
+        }
+      }
+      return out;
+    });
+    assert.deepEqual(results, [`verified app.bin ${3 * 1024 * 1024 + 123} true`, "true digest_mismatch 302 failed"]);
+  } finally {
+    await page.close();
+  }
+});
+
 test("extension: both variants load (Manifest V3 service workers)", async () => {
   const workers = () => context.serviceWorkers().filter((w) => w.url().startsWith("chrome-extension://"));
   while (workers().length < 2) await context.waitForEvent("serviceworker", { timeout: 30000 });
