@@ -5,7 +5,9 @@
 #
 # Steps: toolchain targets, formatting, lints, the no_std build for a Cortex-M4F target, the
 # Rust test suites (unit, integration, external vectors, property tests, CLI through the real
-# binary), the benches compiled (not run), and the end-to-end demo.
+# binary), the benches compiled (not run), the end-to-end demo, then each binding's own suite
+# (C, Python, WebAssembly in Node and in Chromium), each run by its `bindings-*/test.sh`, which
+# installs what it needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,9 +53,32 @@ cargo bench -p sealkit-benches --no-run
 step "demo: sign and verify a real artifact end to end"
 cargo run --release -q -p sealkit-cli -- demo
 
+# Each binding's script installs what it needs, runs its suites (all of them run the shared
+# conformance vectors) and ends with one line `sealkit-<binding>: N passed, M failed`.
+binding_failed=0
+binding_passed_total=0
+binding_failed_total=0
+for b in c python wasm; do
+  step "binding: $b (bindings-$b/test.sh)"
+  blog=$(mktemp)
+  if ! bash "bindings-$b/test.sh" 2>&1 | tee "$blog"; then
+    binding_failed=1
+  fi
+  summary=$(grep -E "^sealkit-$b: [0-9]+ passed, [0-9]+ failed$" "$blog" | tail -n 1 || true)
+  rm -f "$blog"
+  if [ -z "$summary" ]; then
+    echo "error: bindings-$b/test.sh printed no summary line" >&2
+    binding_failed=1
+    continue
+  fi
+  read -r p f < <(echo "$summary" | sed -E 's/^[^:]+: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/')
+  binding_passed_total=$((binding_passed_total + p))
+  binding_failed_total=$((binding_failed_total + f))
+done
+
 # One closing line for the whole run, counted from the runners' own summaries.
-passed=0
-failed=0
+passed=$binding_passed_total
+failed=$binding_failed_total
 while read -r p f; do
   passed=$((passed + p))
   failed=$((failed + f))
@@ -63,4 +88,4 @@ done < <(sed -n -E \
   awk '{ print $1, ($2 == "" ? 0 : $2) }')
 echo
 echo "sealkit: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+[ "$failed" -eq 0 ] && [ "$binding_failed" -eq 0 ]
