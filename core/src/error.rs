@@ -79,6 +79,14 @@ pub enum Error {
     /// A text field (`iss`, `sub` or the media type) is empty.
     EmptyField = 130,
 
+    // 140..149: sealed streams.
+    /// The stream does not start with the sealed-stream magic bytes.
+    NotSealedStream = 140,
+    /// The sealed stream's format version is not one this crate reads.
+    UnsupportedSealedVersion = 141,
+    /// The sealed stream ends inside its header or its envelope.
+    SealedStreamTruncated = 142,
+
     // 2xx: well formed but not acceptable.
     /// `alg` is neither Ed25519 (-19) nor EdDSA (-8).
     UnsupportedAlgorithm = 200,
@@ -174,6 +182,9 @@ impl Error {
             Error::MissingLength => "missing_length",
             Error::EnvelopeTooLarge => "envelope_too_large",
             Error::EmptyField => "empty_field",
+            Error::NotSealedStream => "not_sealed_stream",
+            Error::UnsupportedSealedVersion => "unsupported_sealed_version",
+            Error::SealedStreamTruncated => "sealed_stream_truncated",
             Error::UnsupportedAlgorithm => "unsupported_algorithm",
             Error::UnsupportedHashAlgorithm => "unsupported_hash_algorithm",
             Error::UntrustedKey => "untrusted_key",
@@ -250,6 +261,13 @@ impl Error {
             Error::MissingLength => "malformed envelope: the artifact length is missing",
             Error::EnvelopeTooLarge => "malformed envelope: larger than any sealkit envelope",
             Error::EmptyField => "malformed envelope: a text field is empty",
+            Error::NotSealedStream => "not a sealed stream: the magic bytes are wrong",
+            Error::UnsupportedSealedVersion => {
+                "unsupported sealed stream version (only version 1)"
+            }
+            Error::SealedStreamTruncated => {
+                "sealed stream truncated: it ends inside its header or envelope"
+            }
             Error::UnsupportedAlgorithm => {
                 "unsupported signature algorithm (only Ed25519 -19 and EdDSA -8)"
             }
@@ -321,6 +339,9 @@ impl Error {
         Error::MissingLength,
         Error::EnvelopeTooLarge,
         Error::EmptyField,
+        Error::NotSealedStream,
+        Error::UnsupportedSealedVersion,
+        Error::SealedStreamTruncated,
         Error::UnsupportedAlgorithm,
         Error::UnsupportedHashAlgorithm,
         Error::UntrustedKey,

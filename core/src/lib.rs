@@ -36,6 +36,7 @@ mod envelope;
 mod error;
 mod key;
 mod policy;
+mod sealed;
 #[cfg(feature = "sign")]
 mod sign;
 mod slot;
@@ -52,6 +53,9 @@ pub use envelope::{
 pub use error::Error;
 pub use key::{KeyId, PublicKey, PUBLIC_KEY_TEXT_LEN, PUBLIC_KEY_TEXT_PREFIX};
 pub use policy::{PolicyBuilder, TrustPolicy, TrustedKey, MAX_TRUSTED_KEYS};
+pub use sealed::{
+    sealed_header, UnsealState, Unsealer, SEALED_HEADER_LEN, SEALED_MAGIC, SEALED_VERSION,
+};
 #[cfg(feature = "sign")]
 pub use sign::{sign, SignRequest, SigningKey, MAX_SIGNED_ENVELOPE_LEN};
 pub use slot::{SlotState, VerifierSlot};
