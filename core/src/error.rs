@@ -87,6 +87,30 @@ pub enum Error {
     /// The sealed stream ends inside its header or its envelope.
     SealedStreamTruncated = 142,
 
+    // 150..169: tree manifests (folders).
+    /// A tree signature file is not the CBOR array `[envelope, manifest]` of two byte strings.
+    TreeSignatureMalformed = 150,
+    /// The tree manifest is not the deterministic CBOR structure the format defines.
+    TreeManifestMalformed = 151,
+    /// The tree manifest's format version is not one this crate reads.
+    UnsupportedTreeManifestVersion = 152,
+    /// The tree manifest's entries are not in path order.
+    TreeNotSorted = 153,
+    /// The tree manifest lists a path twice.
+    DuplicateTreePath = 154,
+    /// A manifest path is empty, too long, has an empty, `.` or `..` component, or holds NUL.
+    BadTreePath = 155,
+    /// An entry's parent directory is not listed as a directory before it.
+    MissingParentDirectory = 156,
+    /// The manifest exceeds a limit: size, number of entries or exclusions, or path depth.
+    TreeLimitExceeded = 157,
+    /// A symlink target is empty, too long, holds NUL, or its `outside` flag is wrong.
+    BadSymlinkTarget = 158,
+    /// An exclusion pattern is empty, too long, holds NUL, or the list is not sorted and unique.
+    BadExclusion = 159,
+    /// The envelope does not sign a tree manifest (its media type is not the tree type).
+    NotATreeManifest = 160,
+
     // 2xx: well formed but not acceptable.
     /// `alg` is neither Ed25519 (-19) nor EdDSA (-8).
     UnsupportedAlgorithm = 200,
@@ -112,6 +136,16 @@ pub enum Error {
     ArtifactTooShort = 301,
     /// The artifact's digest is not the signed digest.
     DigestMismatch = 302,
+    /// A tree file has more bytes than its signed size.
+    TreeFileTooLong = 310,
+    /// A tree file has fewer bytes than its signed size.
+    TreeFileTooShort = 311,
+    /// A tree file's SHA-256 is not the signed one.
+    TreeFileDigestMismatch = 312,
+    /// The tree verifier finished before every manifest entry was visited.
+    TreeEntriesRemaining = 313,
+    /// File bytes were given while the current tree entry is not a file.
+    NoTreeFileOpen = 314,
 
     // 4xx: misuse.
     /// The verifier already returned its verdict; start a new one.
@@ -185,6 +219,17 @@ impl Error {
             Error::NotSealedStream => "not_sealed_stream",
             Error::UnsupportedSealedVersion => "unsupported_sealed_version",
             Error::SealedStreamTruncated => "sealed_stream_truncated",
+            Error::TreeSignatureMalformed => "tree_signature_malformed",
+            Error::TreeManifestMalformed => "tree_manifest_malformed",
+            Error::UnsupportedTreeManifestVersion => "unsupported_tree_manifest_version",
+            Error::TreeNotSorted => "tree_not_sorted",
+            Error::DuplicateTreePath => "duplicate_tree_path",
+            Error::BadTreePath => "bad_tree_path",
+            Error::MissingParentDirectory => "missing_parent_directory",
+            Error::TreeLimitExceeded => "tree_limit_exceeded",
+            Error::BadSymlinkTarget => "bad_symlink_target",
+            Error::BadExclusion => "bad_exclusion",
+            Error::NotATreeManifest => "not_a_tree_manifest",
             Error::UnsupportedAlgorithm => "unsupported_algorithm",
             Error::UnsupportedHashAlgorithm => "unsupported_hash_algorithm",
             Error::UntrustedKey => "untrusted_key",
@@ -196,6 +241,11 @@ impl Error {
             Error::ArtifactTooLong => "artifact_too_long",
             Error::ArtifactTooShort => "artifact_too_short",
             Error::DigestMismatch => "digest_mismatch",
+            Error::TreeFileTooLong => "tree_file_too_long",
+            Error::TreeFileTooShort => "tree_file_too_short",
+            Error::TreeFileDigestMismatch => "tree_file_digest_mismatch",
+            Error::TreeEntriesRemaining => "tree_entries_remaining",
+            Error::NoTreeFileOpen => "no_tree_file_open",
             Error::AlreadyFinished => "already_finished",
             Error::NotStarted => "not_started",
             Error::AlreadyStarted => "already_started",
@@ -268,6 +318,17 @@ impl Error {
             Error::SealedStreamTruncated => {
                 "sealed stream truncated: it ends inside its header or envelope"
             }
+            Error::TreeSignatureMalformed => "malformed tree signature: not the CBOR array [envelope, manifest]",
+            Error::TreeManifestMalformed => "malformed tree manifest: not the deterministic CBOR structure of the format",
+            Error::UnsupportedTreeManifestVersion => "unsupported tree manifest version (only version 1)",
+            Error::TreeNotSorted => "malformed tree manifest: entries are not in path order",
+            Error::DuplicateTreePath => "malformed tree manifest: a path is listed twice",
+            Error::BadTreePath => "malformed tree manifest: a path is empty, too long, or has an empty, . or .. component or NUL",
+            Error::MissingParentDirectory => "malformed tree manifest: an entry's parent directory is not listed before it",
+            Error::TreeLimitExceeded => "tree manifest too large: size, entries, exclusions or path depth over the limit",
+            Error::BadSymlinkTarget => "malformed tree manifest: a symlink target is invalid or its outside flag is wrong",
+            Error::BadExclusion => "malformed tree manifest: an exclusion pattern is invalid or the list is not sorted and unique",
+            Error::NotATreeManifest => "the envelope does not sign a tree manifest (media type is not application/vnd.sealkit.tree+cbor)",
             Error::UnsupportedAlgorithm => {
                 "unsupported signature algorithm (only Ed25519 -19 and EdDSA -8)"
             }
@@ -289,6 +350,11 @@ impl Error {
             }
             Error::ArtifactTooShort => "artifact too short: fewer bytes than were signed (truncated)",
             Error::DigestMismatch => "digest mismatch: the artifact's bytes are not the signed bytes",
+            Error::TreeFileTooLong => "tree file too long: more bytes than its signed size",
+            Error::TreeFileTooShort => "tree file too short: fewer bytes than its signed size",
+            Error::TreeFileDigestMismatch => "tree file digest mismatch: its bytes are not the signed bytes",
+            Error::TreeEntriesRemaining => "tree incomplete: not every manifest entry was visited",
+            Error::NoTreeFileOpen => "file bytes given while the current tree entry is not a file",
             Error::AlreadyFinished => "misuse: the verifier has already finished",
             Error::NotStarted => "misuse: the verifier has no envelope",
             Error::AlreadyStarted => "misuse: the verifier already holds an envelope",
@@ -342,6 +408,17 @@ impl Error {
         Error::NotSealedStream,
         Error::UnsupportedSealedVersion,
         Error::SealedStreamTruncated,
+        Error::TreeSignatureMalformed,
+        Error::TreeManifestMalformed,
+        Error::UnsupportedTreeManifestVersion,
+        Error::TreeNotSorted,
+        Error::DuplicateTreePath,
+        Error::BadTreePath,
+        Error::MissingParentDirectory,
+        Error::TreeLimitExceeded,
+        Error::BadSymlinkTarget,
+        Error::BadExclusion,
+        Error::NotATreeManifest,
         Error::UnsupportedAlgorithm,
         Error::UnsupportedHashAlgorithm,
         Error::UntrustedKey,
@@ -353,6 +430,11 @@ impl Error {
         Error::ArtifactTooLong,
         Error::ArtifactTooShort,
         Error::DigestMismatch,
+        Error::TreeFileTooLong,
+        Error::TreeFileTooShort,
+        Error::TreeFileDigestMismatch,
+        Error::TreeEntriesRemaining,
+        Error::NoTreeFileOpen,
         Error::AlreadyFinished,
         Error::NotStarted,
         Error::AlreadyStarted,

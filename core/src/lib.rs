@@ -40,6 +40,7 @@ mod sealed;
 #[cfg(feature = "sign")]
 mod sign;
 mod slot;
+mod tree;
 mod verifier;
 
 pub use digest::{ArtifactDigest, ArtifactHasher, HashAlg, MAX_DIGEST_LEN};
@@ -59,4 +60,11 @@ pub use sealed::{
 #[cfg(feature = "sign")]
 pub use sign::{sign, SignRequest, SigningKey, MAX_SIGNED_ENVELOPE_LEN};
 pub use slot::{SlotState, VerifierSlot};
+pub use tree::{
+    check_tree_path, compare_paths, encode_tree_entry, encode_tree_manifest_head,
+    encode_tree_signature_head, encode_tree_signature_manifest_head, split_tree_signature,
+    symlink_leaves_tree, EntryKind, TreeEntries, TreeEntry, TreeExclusions, TreeManifest,
+    TreeVerifier, MAX_TREE_DEPTH, MAX_TREE_ENTRIES, MAX_TREE_EXCLUSIONS, MAX_TREE_EXCLUSION_LEN,
+    MAX_TREE_MANIFEST_LEN, MAX_TREE_PATH_LEN, TREE_MANIFEST_VERSION, TREE_MEDIA_TYPE,
+};
 pub use verifier::{sig_structure_bytes, verify_slice, StreamVerifier, Verified};
