@@ -44,6 +44,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::commands::{inspect, keygen, sign, verify};
+use crate::commands::{seal, unseal};
 use crate::error::{CliError, EXIT_USAGE};
 
 const AFTER_HELP: &str = "\
@@ -81,6 +82,12 @@ enum Command {
     /// Show what a signature envelope claims, without verifying it.
     #[command(after_help = AFTER_HELP)]
     Inspect(inspect::InspectArgs),
+    /// Seal a file: write FILE.sealed, a header and the signature envelope then the file.
+    #[command(after_help = AFTER_HELP)]
+    Seal(seal::SealArgs),
+    /// Verify a sealed stream while copying its file to OUT; OUT appears only if it verifies.
+    #[command(after_help = AFTER_HELP)]
+    Unseal(unseal::UnsealArgs),
     /// Run the whole job end to end in a temporary directory.
     #[command(after_help = AFTER_HELP)]
     Demo,
@@ -92,6 +99,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sign(args) => sign::run(&args).map(|()| ExitCode::SUCCESS)?,
         Command::Verify(args) => verify::run(&args),
         Command::Inspect(args) => inspect::run(&args),
+        Command::Seal(args) => seal::run(&args).map(|()| ExitCode::SUCCESS)?,
+        Command::Unseal(args) => unseal::run(&args),
         Command::Demo => commands::demo::run()?,
     })
 }

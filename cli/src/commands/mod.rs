@@ -3,5 +3,7 @@
 pub mod demo;
 pub mod inspect;
 pub mod keygen;
+pub mod seal;
 pub mod sign;
+pub mod unseal;
 pub mod verify;
