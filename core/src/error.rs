@@ -87,14 +87,6 @@ pub enum Error {
     /// The sealed stream ends inside its header or its envelope.
     SealedStreamTruncated = 142,
 
-    // 140..149: sealed streams.
-    /// The stream does not start with the sealed-stream magic bytes.
-    NotSealedStream = 140,
-    /// The sealed stream's format version is not one this crate reads.
-    UnsupportedSealedVersion = 141,
-    /// The sealed stream ends inside its header or its envelope.
-    SealedStreamTruncated = 142,
-
     // 150..169: tree manifests (folders).
     /// A tree signature file is not the CBOR array `[envelope, manifest]` of two byte strings.
     TreeSignatureMalformed = 150,
@@ -227,9 +219,6 @@ impl Error {
             Error::NotSealedStream => "not_sealed_stream",
             Error::UnsupportedSealedVersion => "unsupported_sealed_version",
             Error::SealedStreamTruncated => "sealed_stream_truncated",
-            Error::NotSealedStream => "not_sealed_stream",
-            Error::UnsupportedSealedVersion => "unsupported_sealed_version",
-            Error::SealedStreamTruncated => "sealed_stream_truncated",
             Error::TreeSignatureMalformed => "tree_signature_malformed",
             Error::TreeManifestMalformed => "tree_manifest_malformed",
             Error::UnsupportedTreeManifestVersion => "unsupported_tree_manifest_version",
@@ -329,13 +318,6 @@ impl Error {
             Error::SealedStreamTruncated => {
                 "sealed stream truncated: it ends inside its header or envelope"
             }
-            Error::NotSealedStream => "not a sealed stream: the magic bytes are wrong",
-            Error::UnsupportedSealedVersion => {
-                "unsupported sealed stream version (only version 1)"
-            }
-            Error::SealedStreamTruncated => {
-                "sealed stream truncated: it ends inside its header or envelope"
-            }
             Error::TreeSignatureMalformed => "malformed tree signature: not the CBOR array [envelope, manifest]",
             Error::TreeManifestMalformed => "malformed tree manifest: not the deterministic CBOR structure of the format",
             Error::UnsupportedTreeManifestVersion => "unsupported tree manifest version (only version 1)",
@@ -423,9 +405,6 @@ impl Error {
         Error::MissingLength,
         Error::EnvelopeTooLarge,
         Error::EmptyField,
-        Error::NotSealedStream,
-        Error::UnsupportedSealedVersion,
-        Error::SealedStreamTruncated,
         Error::NotSealedStream,
         Error::UnsupportedSealedVersion,
         Error::SealedStreamTruncated,

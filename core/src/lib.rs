@@ -37,7 +37,6 @@ mod error;
 mod key;
 mod policy;
 mod sealed;
-mod sealed;
 #[cfg(feature = "sign")]
 mod sign;
 mod slot;
@@ -55,9 +54,6 @@ pub use envelope::{
 pub use error::Error;
 pub use key::{KeyId, PublicKey, PUBLIC_KEY_TEXT_LEN, PUBLIC_KEY_TEXT_PREFIX};
 pub use policy::{PolicyBuilder, TrustPolicy, TrustedKey, MAX_TRUSTED_KEYS};
-pub use sealed::{
-    sealed_header, UnsealState, Unsealer, SEALED_HEADER_LEN, SEALED_MAGIC, SEALED_VERSION,
-};
 pub use sealed::{
     sealed_header, UnsealState, Unsealer, SEALED_HEADER_LEN, SEALED_MAGIC, SEALED_VERSION,
 };
