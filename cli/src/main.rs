@@ -38,6 +38,7 @@ mod output;
 mod passphrase;
 mod progress;
 mod read;
+mod tree;
 
 use std::process::ExitCode;
 
@@ -96,7 +97,11 @@ enum Command {
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     Ok(match cli.command {
         Command::Keygen(args) => keygen::run(&args).map(|()| ExitCode::SUCCESS)?,
+        Command::Sign(args) if tree::is_tree_target(&args.file) || !args.exclude.is_empty() => {
+            tree::sign(&args).map(|()| ExitCode::SUCCESS)?
+        }
         Command::Sign(args) => sign::run(&args).map(|()| ExitCode::SUCCESS)?,
+        Command::Verify(args) if tree::is_tree_target(&args.file) => tree::verify(&args),
         Command::Verify(args) => verify::run(&args),
         Command::Inspect(args) => inspect::run(&args),
         Command::Seal(args) => seal::run(&args).map(|()| ExitCode::SUCCESS)?,

@@ -63,8 +63,9 @@ pub use slot::{SlotState, VerifierSlot};
 pub use tree::{
     check_tree_path, compare_paths, encode_tree_entry, encode_tree_manifest_head,
     encode_tree_signature_head, encode_tree_signature_manifest_head, split_tree_signature,
-    symlink_leaves_tree, EntryKind, TreeEntries, TreeEntry, TreeExclusions, TreeManifest,
-    TreeVerifier, MAX_TREE_DEPTH, MAX_TREE_ENTRIES, MAX_TREE_EXCLUSIONS, MAX_TREE_EXCLUSION_LEN,
-    MAX_TREE_MANIFEST_LEN, MAX_TREE_PATH_LEN, TREE_MANIFEST_VERSION, TREE_MEDIA_TYPE,
+    symlink_leaves_tree, verify_tree_manifest, EntryKind, TreeEntries, TreeEntry, TreeExclusions,
+    TreeManifest, TreeVerifier, MAX_TREE_DEPTH, MAX_TREE_ENTRIES, MAX_TREE_EXCLUSIONS,
+    MAX_TREE_EXCLUSION_LEN, MAX_TREE_MANIFEST_LEN, MAX_TREE_PATH_LEN, TREE_MANIFEST_VERSION,
+    TREE_MEDIA_TYPE,
 };
 pub use verifier::{sig_structure_bytes, verify_slice, StreamVerifier, Verified};

@@ -486,6 +486,25 @@ impl core::fmt::Debug for OpenFile {
     }
 }
 
+/// Checks `envelope` under `policy` (signature and policy rules), that it signs a tree
+/// manifest, that `manifest` is exactly the signed bytes, and every manifest rule. The tree's
+/// files are **not** checked: the facts returned vouch for the manifest only. Use
+/// [`TreeVerifier`] (or compare a directory with every entry) before trusting any file.
+pub fn verify_tree_manifest<'m>(
+    envelope: &[u8],
+    manifest: &'m [u8],
+    policy: &TrustPolicy,
+) -> Result<(Verified, TreeManifest<'m>), Error> {
+    let mut v = StreamVerifier::new(envelope, policy)?;
+    v.update(manifest)?;
+    let verified = v.finish()?;
+    if verified.content_type() != ContentType::MediaType(TREE_MEDIA_TYPE) {
+        return Err(Error::NotATreeManifest);
+    }
+    let manifest = TreeManifest::parse(manifest)?;
+    Ok((verified, manifest))
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum TreePhase {
     Active,
@@ -529,15 +548,7 @@ impl<'m> TreeVerifier<'m> {
         manifest: &'m [u8],
         policy: &TrustPolicy,
     ) -> Result<TreeVerifier<'m>, Error> {
-        let mut v = StreamVerifier::new(envelope, policy)?;
-        let verified = {
-            v.update(manifest)?;
-            v.finish()?
-        };
-        if verified.content_type() != ContentType::MediaType(TREE_MEDIA_TYPE) {
-            return Err(Error::NotATreeManifest);
-        }
-        let manifest = TreeManifest::parse(manifest)?;
+        let (verified, manifest) = verify_tree_manifest(envelope, manifest, policy)?;
         Ok(TreeVerifier {
             manifest,
             verified,

@@ -102,6 +102,11 @@ pub struct SignArgs {
     /// Read the key's passphrase from the first line of FILE instead of prompting.
     #[arg(long, value_name = "FILE")]
     pub passphrase_file: Option<PathBuf>,
+
+    /// When FILE is a directory: leave out paths matching PATTERN (`*`, `?`; a pattern
+    /// without `/` matches a name at any depth). The patterns are signed in the manifest.
+    #[arg(long, value_name = "PATTERN")]
+    pub exclude: Vec<String>,
 }
 
 /// Everything the envelope states besides the digest and length.
