@@ -51,7 +51,7 @@ impl Fixture {
         fs::create_dir_all(p.join("empty")).unwrap();
         fs::write(p.join("bin/run"), b"#!/bin/sh\necho hi\n").unwrap();
         fs::set_permissions(p.join("bin/run"), fs::Permissions::from_mode(0o755)).unwrap();
-        let big: Vec<u8> = (0..300_000u32).map(|i| (i * 7 >> 3) as u8).collect();
+        let big: Vec<u8> = (0..300_000u32).map(|i| ((i * 7) >> 3) as u8).collect();
         fs::write(p.join("lib/a.so"), &big).unwrap();
         fs::write(p.join("lib/deep/data.txt"), b"data").unwrap();
         fs::write(p.join("README"), b"read me").unwrap();
