@@ -34,6 +34,7 @@ macro_rules! errln {
 mod commands;
 mod error;
 mod keyfile;
+mod oci;
 mod output;
 mod passphrase;
 mod progress;
@@ -97,6 +98,10 @@ enum Command {
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     Ok(match cli.command {
         Command::Keygen(args) => keygen::run(&args).map(|()| ExitCode::SUCCESS)?,
+        Command::Sign(args) if oci::is_image_target(&args.file) => {
+            oci::sign(&args).map(|()| ExitCode::SUCCESS)?
+        }
+        Command::Verify(args) if oci::is_image_target(&args.file) => oci::verify(&args),
         Command::Sign(args) if tree::is_tree_target(&args.file) || !args.exclude.is_empty() => {
             tree::sign(&args).map(|()| ExitCode::SUCCESS)?
         }
