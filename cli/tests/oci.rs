@@ -273,6 +273,9 @@ fn layout_round_trip_with_the_signature_stored_as_a_referrer() {
         .unwrap();
     let referrers: Value = serde_json::from_slice(&fs::read(l.path_of(entry)).unwrap()).unwrap();
     assert_eq!(referrers["manifests"].as_array().unwrap().len(), 2);
+    // The superseded referrers index was removed: nothing is left over.
+    let j = t.verify("oci:img:v1", &[]).json();
+    assert_eq!(j["unreferenced_blobs"], json!([]), "{j}");
     assert_eq!(
         t.verify("oci:img", &[]).code,
         0,

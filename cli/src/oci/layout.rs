@@ -404,11 +404,21 @@ pub fn store_signature(
         "size": referrers_bytes.len(),
         "annotations": {REF_NAME: tag},
     });
-    match pos.and_then(|p| manifests.get_mut(p)) {
-        Some(slot) => *slot = entry,
-        None => manifests.push(entry),
-    }
+    let replaced = match pos.and_then(|p| manifests.get_mut(p)) {
+        Some(slot) => Some(std::mem::replace(slot, entry)),
+        None => {
+            manifests.push(entry);
+            None
+        }
+    };
     write_atomic(&dir.join("index.json"), &to_json(&index))?;
+    // The superseded referrers index is garbage now, unless something else still lists it.
+    if let Some(old) = replaced.and_then(|o| Descriptor::parse(&o).ok()) {
+        let still_listed = entries(&index)?.iter().any(|d| d.digest == old.digest);
+        if !still_listed && old.digest != referrers_digest {
+            let _ = fs::remove_file(dir.join(old.digest.blob_path()));
+        }
+    }
     Ok(artifact_digest)
 }
 
