@@ -238,5 +238,13 @@ run updater-keeps-existing-dest keeps_existing
 run updater-usage-error usage_error
 run updater-leaves-no-temp-files no_temp_left
 
+# Sealed streams: a stream written by `sealkit seal`, unsealed through sealkit_unsealer_*.
+"$SEALKIT" seal "$W/firmware.bin" --key "$W/release.key" -o "$W/firmware.sealed" >/dev/null 2>&1
+run compile-sealed build sealed $T/sealed.c -- "${STATIC_LIBS[@]}"
+run compile-sealed-asan build sealed-asan $T/sealed.c -- "${SAN[@]}" "${STATIC_LIBS[@]}"
+run sealed "$OUT/sealed" "$W/firmware.sealed" "$W/firmware.bin" "$KEY"
+run sealed-asan "$OUT/sealed-asan" "$W/firmware.sealed" "$W/firmware.bin" "$KEY"
+run sealed-valgrind "${VALGRIND[@]}" "$OUT/sealed" "$W/firmware.sealed" "$W/firmware.bin" "$KEY"
+
 echo "sealkit-c: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

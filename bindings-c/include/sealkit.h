@@ -37,6 +37,7 @@
 /* Zero initialisers: an empty verifier, an empty policy (which trusts nothing). */
 #define SEALKIT_VERIFIER_INIT {{0}}
 #define SEALKIT_POLICY_INIT {{0}}
+#define SEALKIT_UNSEALER_INIT {{0}}
 
 /* Result codes. The core's stable codes (generated from sealkit::Error::ALL). */
 #define SEALKIT_ERR_ENVELOPE_TRUNCATED 100 /* malformed envelope: it ends early (truncated) */
@@ -70,6 +71,20 @@
 #define SEALKIT_ERR_MISSING_LENGTH 128 /* malformed envelope: the artifact length is missing */
 #define SEALKIT_ERR_ENVELOPE_TOO_LARGE 129 /* malformed envelope: larger than any sealkit envelope */
 #define SEALKIT_ERR_EMPTY_FIELD 130 /* malformed envelope: a text field is empty */
+#define SEALKIT_ERR_NOT_SEALED_STREAM 140 /* not a sealed stream: the magic bytes are wrong */
+#define SEALKIT_ERR_UNSUPPORTED_SEALED_VERSION 141 /* unsupported sealed stream version (only version 1) */
+#define SEALKIT_ERR_SEALED_STREAM_TRUNCATED 142 /* sealed stream truncated: it ends inside its header or envelope */
+#define SEALKIT_ERR_TREE_SIGNATURE_MALFORMED 150 /* malformed tree signature: not the CBOR array [envelope, manifest] */
+#define SEALKIT_ERR_TREE_MANIFEST_MALFORMED 151 /* malformed tree manifest: not the deterministic CBOR structure of the format */
+#define SEALKIT_ERR_UNSUPPORTED_TREE_MANIFEST_VERSION 152 /* unsupported tree manifest version (only version 1) */
+#define SEALKIT_ERR_TREE_NOT_SORTED 153 /* malformed tree manifest: entries are not in path order */
+#define SEALKIT_ERR_DUPLICATE_TREE_PATH 154 /* malformed tree manifest: a path is listed twice */
+#define SEALKIT_ERR_BAD_TREE_PATH 155 /* malformed tree manifest: a path is empty, too long, or has an empty, . or .. component or NUL */
+#define SEALKIT_ERR_MISSING_PARENT_DIRECTORY 156 /* malformed tree manifest: an entry's parent directory is not listed before it */
+#define SEALKIT_ERR_TREE_LIMIT_EXCEEDED 157 /* tree manifest too large: size, entries, exclusions or path depth over the limit */
+#define SEALKIT_ERR_BAD_SYMLINK_TARGET 158 /* malformed tree manifest: a symlink target is invalid or its outside flag is wrong */
+#define SEALKIT_ERR_BAD_EXCLUSION 159 /* malformed tree manifest: an exclusion pattern is invalid or the list is not sorted and unique */
+#define SEALKIT_ERR_NOT_A_TREE_MANIFEST 160 /* the envelope does not sign a tree manifest (media type is not application/vnd.sealkit.tree+cbor) */
 #define SEALKIT_ERR_UNSUPPORTED_ALGORITHM 200 /* unsupported signature algorithm (only Ed25519 -19 and EdDSA -8) */
 #define SEALKIT_ERR_UNSUPPORTED_HASH_ALGORITHM 201 /* unsupported hash algorithm (only SHA-256 -16 and SHA-512 -44) */
 #define SEALKIT_ERR_UNTRUSTED_KEY 202 /* untrusted key: the envelope's key id matches no trusted key */
@@ -81,6 +96,11 @@
 #define SEALKIT_ERR_ARTIFACT_TOO_LONG 300 /* artifact too long: more bytes than were signed (appended data) */
 #define SEALKIT_ERR_ARTIFACT_TOO_SHORT 301 /* artifact too short: fewer bytes than were signed (truncated) */
 #define SEALKIT_ERR_DIGEST_MISMATCH 302 /* digest mismatch: the artifact's bytes are not the signed bytes */
+#define SEALKIT_ERR_TREE_FILE_TOO_LONG 310 /* tree file too long: more bytes than its signed size */
+#define SEALKIT_ERR_TREE_FILE_TOO_SHORT 311 /* tree file too short: fewer bytes than its signed size */
+#define SEALKIT_ERR_TREE_FILE_DIGEST_MISMATCH 312 /* tree file digest mismatch: its bytes are not the signed bytes */
+#define SEALKIT_ERR_TREE_ENTRIES_REMAINING 313 /* tree incomplete: not every manifest entry was visited */
+#define SEALKIT_ERR_NO_TREE_FILE_OPEN 314 /* file bytes given while the current tree entry is not a file */
 #define SEALKIT_ERR_ALREADY_FINISHED 400 /* misuse: the verifier has already finished */
 #define SEALKIT_ERR_NOT_STARTED 401 /* misuse: the verifier has no envelope */
 #define SEALKIT_ERR_ALREADY_STARTED 402 /* misuse: the verifier already holds an envelope */
@@ -192,6 +212,22 @@
 #define SEALKIT_MAX_ENVELOPE_LEN 4096
 
 /*
+ Size in bytes of `sealkit_unsealer` (fixed by the ABI, with headroom): it holds a copy of
+ the policy and a buffer for the largest envelope.
+ */
+#define SEALKIT_UNSEALER_SIZE 8192
+
+/*
+ Alignment in bytes of `sealkit_unsealer`.
+ */
+#define SEALKIT_UNSEALER_ALIGN 16
+
+/*
+ Size in bytes of the sealed-stream header (magic, version, envelope length).
+ */
+#define SEALKIT_SEALED_HEADER_LEN 11
+
+/*
  A trust policy under construction: opaque, caller-allocated. All zero bytes
  (`SEALKIT_POLICY_INIT`) or `sealkit_policy_init` give an empty policy, which trusts nothing.
  The first failed call on a policy is sticky: later calls are ignored and return it, and a
@@ -286,6 +322,15 @@ typedef struct sealkit_facts {
    */
   size_t digest_len;
 } sealkit_facts;
+
+/*
+ An unsealer for one sealed stream: opaque, caller-allocated. All zero bytes
+ (`SEALKIT_UNSEALER_INIT`) or `sealkit_unsealer_abort` make it empty; start it with
+ `sealkit_unsealer_init`. It holds no pointers and owns no heap memory (no destructor).
+ */
+typedef struct SEALKIT_ALIGNED(16) sealkit_unsealer {
+  uint8_t _opaque[SEALKIT_UNSEALER_SIZE];
+} sealkit_unsealer;
 
 #ifdef __cplusplus
 extern "C" {
@@ -522,6 +567,90 @@ int sealkit_verify(const uint8_t *envelope,
                    size_t artifact_len,
                    const struct sealkit_policy *policy,
                    struct sealkit_facts *out_facts);
+
+/*
+ Starts `state` (which must be empty: zeroed or aborted) for a sealed stream verified under
+ `policy` (copied). A started unsealer fails with 402; a failed policy fails it with the
+ policy's error.
+
+ # Safety
+ `state` must point to a `sealkit_unsealer` that nothing else accesses during the call;
+ `policy` to a `sealkit_policy`.
+ */
+SEALKIT_MUST_USE
+int sealkit_unsealer_init(struct sealkit_unsealer *state,
+                          const struct sealkit_policy *policy);
+
+/*
+ Absorbs the next `len` bytes of the sealed stream (NULL allowed if `len` is 0), and writes
+ to `out_payload_offset` where the artifact bytes of this chunk begin: bytes
+ `chunk[*out_payload_offset .. len]` are artifact bytes (none if it equals `len`), not yet
+ verified. The signature and the policy are checked as soon as the envelope is complete,
+ before any artifact byte is reported. On failure `*out_payload_offset` is `len`.
+
+ # Safety
+ `state` as in `sealkit_unsealer_init`; `chunk` valid for `len` bytes; `out_payload_offset`
+ valid for writes of one `size_t`.
+ */
+SEALKIT_MUST_USE
+int sealkit_unsealer_update(struct sealkit_unsealer *state,
+                            const uint8_t *chunk,
+                            size_t len,
+                            size_t *out_payload_offset);
+
+/*
+ Checks that the stream ended right after the signed length and that the digest matches;
+ on success (0) writes the verified facts to `out_facts`. On any failure `out_facts` is
+ zeroed. A stream that ended inside the header or envelope fails with 142, inside the
+ artifact with 301; a second finish with 400.
+
+ # Safety
+ `state` as in `sealkit_unsealer_init`; `out_facts` valid for writes of one `sealkit_facts`.
+ */
+SEALKIT_MUST_USE
+int sealkit_unsealer_finish(struct sealkit_unsealer *state,
+                            struct sealkit_facts *out_facts);
+
+/*
+ Empties `state` whatever it holds (all bytes zeroed). Returns 0, or 600 for NULL.
+
+ # Safety
+ `state` must point to `SEALKIT_UNSEALER_SIZE` writable bytes that nothing else accesses.
+ */
+int sealkit_unsealer_abort(struct sealkit_unsealer *state);
+
+/*
+ Reports the state (`SEALKIT_STATE_EMPTY` before init, `_ACTIVE` while reading,
+ `_FINISHED`, `_FAILED`) in `out_state` and the sticky error in `out_error` (else 0).
+
+ # Safety
+ `state` must point to a `sealkit_unsealer` that nothing else accesses during the call;
+ `out_state` and `out_error` valid for writes of one `int`.
+ */
+SEALKIT_MUST_USE
+int sealkit_unsealer_state(struct sealkit_unsealer *state,
+                           int *out_state,
+                           int *out_error);
+
+/*
+ Writes the sealed-stream header for an envelope of `envelope_len` bytes to `out`
+ (`SEALKIT_SEALED_HEADER_LEN` bytes). Returns 0, 129 (longer than the largest envelope), 507
+ (zero) or 600.
+
+ # Safety
+ `out` valid for writes of `SEALKIT_SEALED_HEADER_LEN` bytes.
+ */
+SEALKIT_MUST_USE int sealkit_sealed_header(size_t envelope_len, uint8_t *out);
+
+/*
+ `SEALKIT_UNSEALER_SIZE`, for callers that allocate at run time.
+ */
+size_t sealkit_unsealer_size(void);
+
+/*
+ `SEALKIT_UNSEALER_ALIGN`.
+ */
+size_t sealkit_unsealer_align(void);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -1056,3 +1056,6 @@ pub unsafe extern "C" fn sealkit_verify(
 
 #[cfg(test)]
 mod tests;
+
+mod sealed;
+pub use sealed::*;

@@ -7,6 +7,7 @@
 
 mod buffer;
 mod keys;
+mod sealed;
 mod sign;
 mod verify;
 
@@ -86,5 +87,10 @@ fn _sealkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<sign::SigningKey>()?;
     m.add_function(wrap_pyfunction!(sign::sign_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(sign::sign_file, m)?)?;
+    m.add("SEALED_HEADER_LEN", sealkit::SEALED_HEADER_LEN)?;
+    m.add_class::<sealed::Unsealer>()?;
+    m.add_function(wrap_pyfunction!(sealed::unseal_file, m)?)?;
+    m.add_function(wrap_pyfunction!(sealed::seal_file, m)?)?;
+    m.add_function(wrap_pyfunction!(sealed::sealed_header, m)?)?;
     Ok(())
 }

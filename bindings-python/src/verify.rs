@@ -49,7 +49,7 @@ pub struct Verified {
 }
 
 impl Verified {
-    fn new(py: Python<'_>, v: &sealkit::Verified) -> Verified {
+    pub(crate) fn new(py: Python<'_>, v: &sealkit::Verified) -> Verified {
         let content = v.content_type();
         Verified {
             key_id: hex(v.key_id().as_bytes()),

@@ -18,15 +18,20 @@ __all__ = [
     "MAX_ENVELOPE_LEN",
     "MAX_TRUSTED_KEYS",
     "PUBLIC_KEY_TEXT_PREFIX",
+    "SEALED_HEADER_LEN",
     "PublicKey",
     "SigningKey",
     "TrustPolicy",
+    "Unsealer",
     "Verified",
     "Verifier",
     "__version__",
     "error_codes",
+    "seal_file",
+    "sealed_header",
     "sign_bytes",
     "sign_file",
+    "unseal_file",
     "verify_bytes",
     "verify_file",
 ]
@@ -35,6 +40,7 @@ __version__: str
 PUBLIC_KEY_TEXT_PREFIX: str
 MAX_TRUSTED_KEYS: int
 MAX_ENVELOPE_LEN: int
+SEALED_HEADER_LEN: int
 
 def error_codes() -> list[tuple[int, str, str]]: ...
 
@@ -152,6 +158,35 @@ def sign_bytes(
     content_type: str | int | None = None,
     issued_at: int | None = None,
 ) -> bytes: ...
+@final
+class Unsealer:
+    def __new__(cls, policy: TrustPolicy) -> Unsealer: ...
+    def update(self, data: Buffer) -> bytes: ...
+    def finish(self) -> Verified: ...
+    @property
+    def state(self) -> Literal["header", "envelope", "payload", "finished", "failed"]: ...
+    @property
+    def error(self) -> BaseException | None: ...
+    @property
+    def signed_length(self) -> int | None: ...
+    @property
+    def bytes_received(self) -> int: ...
+
+def unseal_file(src: _StrPath, dest: _StrPath, policy: TrustPolicy) -> Verified: ...
+def seal_file(
+    src: _StrPath,
+    dest: _StrPath,
+    key: SigningKey,
+    *,
+    subject: str | None = None,
+    identity: str | None = None,
+    version: int | None = None,
+    hash: str = "sha256",
+    alg: str = "Ed25519",
+    content_type: str | int | None = None,
+    issued_at: int | None = None,
+) -> bytes: ...
+def sealed_header(envelope_len: int) -> bytes: ...
 def sign_file(
     path: _StrPath,
     key: SigningKey,

@@ -60,6 +60,9 @@ __all__ = [
     "MissingLength",
     "EnvelopeTooLarge",
     "EmptyField",
+    "NotSealedStream",
+    "UnsupportedSealedVersion",
+    "SealedStreamTruncated",
     "UnsupportedAlgorithm",
     "UnsupportedHashAlgorithm",
     "UntrustedKey",
@@ -351,6 +354,27 @@ class EmptyField(MalformedEnvelope):
 
     code = 130
     name = "empty_field"
+
+
+class NotSealedStream(MalformedEnvelope):
+    """The stream does not start with the sealed-stream magic bytes. (140)"""
+
+    code = 140
+    name = "not_sealed_stream"
+
+
+class UnsupportedSealedVersion(MalformedEnvelope):
+    """The sealed stream's format version is not one this module reads. (141)"""
+
+    code = 141
+    name = "unsupported_sealed_version"
+
+
+class SealedStreamTruncated(MalformedEnvelope):
+    """The sealed stream ends inside its header or its envelope. (142)"""
+
+    code = 142
+    name = "sealed_stream_truncated"
 
 
 class UnsupportedAlgorithm(VerificationError):
