@@ -9,6 +9,7 @@ mod buffer;
 mod keys;
 mod sealed;
 mod sign;
+mod tree;
 mod verify;
 
 use pyo3::prelude::*;
@@ -92,5 +93,9 @@ fn _sealkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sealed::unseal_file, m)?)?;
     m.add_function(wrap_pyfunction!(sealed::seal_file, m)?)?;
     m.add_function(wrap_pyfunction!(sealed::sealed_header, m)?)?;
+    m.add("TREE_MEDIA_TYPE", sealkit::TREE_MEDIA_TYPE)?;
+    m.add_function(wrap_pyfunction!(tree::encode_tree_manifest, m)?)?;
+    m.add_function(wrap_pyfunction!(tree::tree_signature, m)?)?;
+    m.add_function(wrap_pyfunction!(tree::open_tree_signature, m)?)?;
     Ok(())
 }

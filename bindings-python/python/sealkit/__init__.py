@@ -67,6 +67,18 @@ from .errors import (
     VerificationError,
     VersionMissing,
 )
+from .tree import (
+    TREE_MEDIA_TYPE,
+    NotUtf8Name,
+    SpecialFile,
+    TreeDifference,
+    TreeError,
+    TreeMismatch,
+    TreeReport,
+    TreeTooLarge,
+    sign_tree,
+    verify_tree,
+)
 
 __all__ = [
     "MAX_ENVELOPE_LEN",
@@ -114,4 +126,14 @@ __all__ = [
     "unseal_file",
     "verify_bytes",
     "verify_file",
+    "TREE_MEDIA_TYPE",
+    "NotUtf8Name",
+    "SpecialFile",
+    "TreeDifference",
+    "TreeError",
+    "TreeMismatch",
+    "TreeReport",
+    "TreeTooLarge",
+    "sign_tree",
+    "verify_tree",
 ]

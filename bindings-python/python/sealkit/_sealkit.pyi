@@ -34,6 +34,10 @@ __all__ = [
     "unseal_file",
     "verify_bytes",
     "verify_file",
+    "TREE_MEDIA_TYPE",
+    "encode_tree_manifest",
+    "open_tree_signature",
+    "tree_signature",
 ]
 
 __version__: str
@@ -199,3 +203,13 @@ def sign_file(
     content_type: str | int | None = None,
     issued_at: int | None = None,
 ) -> bytes: ...
+
+# Tree manifests (folders); see sealkit.tree.
+_TreeEntry = tuple[str, str, int, bytes, bool, str, bool]
+TREE_MEDIA_TYPE: str
+
+def encode_tree_manifest(exclusions: list[str], entries: list[_TreeEntry]) -> bytes: ...
+def tree_signature(envelope: bytes, manifest: bytes) -> bytes: ...
+def open_tree_signature(
+    sig: bytes, policy: TrustPolicy
+) -> tuple[Verified, list[str], list[_TreeEntry]]: ...

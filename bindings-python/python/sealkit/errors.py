@@ -86,6 +86,22 @@ __all__ = [
     "BufferTooSmall",
     "EmptyArgument",
     "ArgumentNotUtf8",
+    "TreeSignatureMalformed",
+    "TreeManifestMalformed",
+    "UnsupportedTreeManifestVersion",
+    "TreeNotSorted",
+    "DuplicateTreePath",
+    "BadTreePath",
+    "MissingParentDirectory",
+    "TreeLimitExceeded",
+    "BadSymlinkTarget",
+    "BadExclusion",
+    "NotATreeManifest",
+    "TreeFileTooLong",
+    "TreeFileTooShort",
+    "TreeFileDigestMismatch",
+    "TreeEntriesRemaining",
+    "NoTreeFileOpen",
 ]
 
 
@@ -537,6 +553,121 @@ class ArgumentNotUtf8(InvalidArgument):
 
     code = 508
     name = "argument_not_utf8"
+
+
+# Tree manifests (folders): 150..160 and 310..314.
+
+
+class TreeSignatureMalformed(MalformedEnvelope):
+    """A tree signature file is not the CBOR array ``[envelope, manifest]``. (150)"""
+
+    code = 150
+    name = "tree_signature_malformed"
+
+
+class TreeManifestMalformed(MalformedEnvelope):
+    """The tree manifest is not the deterministic CBOR structure of the format. (151)"""
+
+    code = 151
+    name = "tree_manifest_malformed"
+
+
+class UnsupportedTreeManifestVersion(MalformedEnvelope):
+    """The tree manifest's version is not one this library reads. (152)"""
+
+    code = 152
+    name = "unsupported_tree_manifest_version"
+
+
+class TreeNotSorted(MalformedEnvelope):
+    """The tree manifest's entries are not in path order. (153)"""
+
+    code = 153
+    name = "tree_not_sorted"
+
+
+class DuplicateTreePath(MalformedEnvelope):
+    """The tree manifest lists a path twice. (154)"""
+
+    code = 154
+    name = "duplicate_tree_path"
+
+
+class BadTreePath(MalformedEnvelope):
+    """A manifest path is empty, too long, or has an empty, ``.``, ``..`` or NUL part. (155)"""
+
+    code = 155
+    name = "bad_tree_path"
+
+
+class MissingParentDirectory(MalformedEnvelope):
+    """An entry's parent directory is not listed before it. (156)"""
+
+    code = 156
+    name = "missing_parent_directory"
+
+
+class TreeLimitExceeded(MalformedEnvelope):
+    """The manifest exceeds a limit (size, entries, exclusions, depth). (157)"""
+
+    code = 157
+    name = "tree_limit_exceeded"
+
+
+class BadSymlinkTarget(MalformedEnvelope):
+    """A symlink target is invalid or its ``outside`` flag is wrong. (158)"""
+
+    code = 158
+    name = "bad_symlink_target"
+
+
+class BadExclusion(MalformedEnvelope):
+    """An exclusion pattern is invalid or the list is not sorted and unique. (159)"""
+
+    code = 159
+    name = "bad_exclusion"
+
+
+class NotATreeManifest(MalformedEnvelope):
+    """The envelope does not sign a tree manifest (wrong media type). (160)"""
+
+    code = 160
+    name = "not_a_tree_manifest"
+
+
+class TreeFileTooLong(VerificationError):
+    """A tree file has more bytes than its signed size. (310)"""
+
+    code = 310
+    name = "tree_file_too_long"
+
+
+class TreeFileTooShort(VerificationError):
+    """A tree file has fewer bytes than its signed size. (311)"""
+
+    code = 311
+    name = "tree_file_too_short"
+
+
+class TreeFileDigestMismatch(VerificationError):
+    """A tree file's SHA-256 is not the signed one. (312)"""
+
+    code = 312
+    name = "tree_file_digest_mismatch"
+
+
+class TreeEntriesRemaining(VerificationError):
+    """The tree verifier finished before every entry was visited. (313)"""
+
+    code = 313
+    name = "tree_entries_remaining"
+
+
+class NoTreeFileOpen(VerificationError):
+    """File bytes were given while the current tree entry is not a file. (314)"""
+
+    code = 314
+    name = "no_tree_file_open"
 
 
 def _all_classes() -> dict[int, type[SealkitError]]:
