@@ -131,3 +131,27 @@ export function verifyStream(
   envelope: BytesLike,
   policy: PolicyLike,
 ): Promise<Verified>;
+
+/** A synchronous verifier for a sealed stream (header, envelope, artifact). */
+export class Unsealer {
+  constructor(policy: PolicyLike);
+  /** Returns the chunk's artifact bytes (a view into `chunk`), not verified until `finish()`. */
+  update(chunk: BytesLike): Uint8Array;
+  finish(): Verified;
+  readonly state: "header" | "envelope" | "payload" | "finished" | "failed";
+  readonly error: SealkitError | null;
+  readonly signedLength: number | bigint | null;
+  readonly bytesReceived: number | bigint | null;
+  /** Releases the WebAssembly memory now (otherwise the garbage collector does it). */
+  free(): void;
+}
+
+/** The 11-byte sealed-stream header for an envelope of `envelopeLength` bytes. */
+export function sealedHeader(envelopeLength: number): Uint8Array;
+
+/** Verifies a sealed stream, handing artifact bytes to `write`; resolves with the facts. */
+export function unsealStream(
+  source: ReadableStream<BytesLike> | AsyncIterable<BytesLike> | Iterable<BytesLike> | BytesLike,
+  policy: PolicyLike,
+  write: (artifactBytes: Uint8Array) => void | Promise<void>,
+): Promise<Verified>;

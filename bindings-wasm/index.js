@@ -578,3 +578,130 @@ export async function verifyStream(source, envelope, policy) {
     v.free();
   }
 }
+
+/**
+ * A synchronous verifier for a sealed stream (`sealkit seal`: header, envelope, then the
+ * artifact): `new Unsealer(policy)`, then `update(chunk)` returns the chunk's artifact bytes (a
+ * view into `chunk`, empty while the header and envelope are read; NOT verified yet: keep them
+ * aside), and `finish()` returns the verified facts. The signature is checked as soon as the
+ * envelope is complete, before any artifact byte is returned. Errors are SealkitError, sticky.
+ */
+export class Unsealer {
+  #raw;
+
+  constructor(policy) {
+    ensure();
+    this.#raw = withPolicy(policy, (p) => call(() => new raw.RawUnsealer(p)));
+  }
+
+  /** Absorbs the next chunk of the sealed stream; returns its artifact bytes (a subarray). */
+  update(chunk) {
+    const data = bytesOf(chunk, "a chunk");
+    let start = data.length;
+    call(() => {
+      if (data.length === 0) {
+        this.#raw.update(data);
+        return;
+      }
+      for (let off = 0; off < data.length; off += SLICE) {
+        const part = data.subarray(off, off + SLICE);
+        const o = this.#raw.update(part);
+        if (start === data.length && o < part.length) start = off + o;
+      }
+    });
+    return data.subarray(start);
+  }
+
+  /** Checks the end of the stream, length and digest; returns the verified facts (once). */
+  finish() {
+    return facts(call(() => this.#raw.finish()));
+  }
+
+  /** "header", "envelope", "payload", "finished" or "failed". */
+  get state() {
+    return UNSEAL_STATES[this.#raw.state];
+  }
+
+  /** The sticky error (a SealkitError) once failed, else null. */
+  get error() {
+    const code = this.#raw.errorCode;
+    return code === undefined ? null : new SealkitError(code);
+  }
+
+  /** The signed artifact length once the envelope is accepted, else null. */
+  get signedLength() {
+    const n = this.#raw.signedLength;
+    return n === undefined ? null : num(n);
+  }
+
+  /** Artifact bytes absorbed so far once the envelope is accepted, else null. */
+  get bytesReceived() {
+    const n = this.#raw.bytesReceived;
+    return n === undefined ? null : num(n);
+  }
+
+  /** Releases the WebAssembly memory now (otherwise the garbage collector does it). */
+  free() {
+    this.#raw.free();
+  }
+}
+
+const UNSEAL_STATES = Object.freeze(["header", "envelope", "payload", "finished", "failed"]);
+
+/** The 11-byte sealed-stream header for an envelope of `envelopeLength` bytes. */
+export function sealedHeader(envelopeLength) {
+  ensure();
+  return call(() => raw.sealedHeader(envelopeLength));
+}
+
+async function* chunksOf(source) {
+  if (source != null && typeof source.getReader === "function") {
+    const reader = source.getReader();
+    let done = false;
+    try {
+      for (;;) {
+        const r = await reader.read();
+        if (r.done) {
+          done = true;
+          return;
+        }
+        yield r.value;
+      }
+    } finally {
+      if (!done) await reader.cancel().catch(() => {});
+      reader.releaseLock();
+    }
+  } else if (isBytes(source)) {
+    yield source;
+  } else if (
+    source != null &&
+    (typeof source[Symbol.asyncIterator] === "function" || typeof source[Symbol.iterator] === "function")
+  ) {
+    yield* source;
+  } else {
+    throw new TypeError("sealkit: source must be a ReadableStream, an async iterable or an iterable of chunks");
+  }
+}
+
+/**
+ * Verifies a sealed stream chunk by chunk in constant memory, handing each chunk's artifact
+ * bytes to `write` (awaited; a view that is only valid during the call) as they arrive. The
+ * bytes are NOT verified until the returned promise resolves with the facts: write them to a
+ * temporary place and install them only then. On any failure (a bad signature before the first
+ * artifact byte, appended bytes, a truncated stream...) the source is released and the
+ * SealkitError is thrown.
+ */
+export async function unsealStream(source, policy, write) {
+  await init();
+  if (typeof write !== "function") throw new TypeError("sealkit: write must be a function");
+  const u = new Unsealer(policy);
+  try {
+    for await (const chunk of chunksOf(source)) {
+      const payload = u.update(chunk);
+      if (payload.length > 0) await write(payload);
+    }
+    return u.finish();
+  } finally {
+    u.free();
+  }
+}

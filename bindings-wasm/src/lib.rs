@@ -12,6 +12,8 @@
 use sealkit::{ContentType, Error, PublicKey, SlotState, PUBLIC_KEY_TEXT_LEN};
 use wasm_bindgen::prelude::*;
 
+mod sealed;
+
 /// The error value thrown to JavaScript: the core's stable code as a number. The JS layer turns
 /// it into a `SealkitError` (with `errorName` and `message` from [`error_name`] and
 /// [`error_message`]).
