@@ -648,24 +648,7 @@ fn skopeo_copy_keeps_the_manifest_and_carries_the_referrers_tag() {
     let t = T::new();
     // skopeo keeps manifests byte for byte when it has nothing to convert: gzip layers.
     let mut l = Layout::new(t.p("a"));
-    let gz: Vec<Vec<u8>> = three_layers()
-        .iter()
-        .map(|raw| {
-            let mut out = Vec::new();
-            let mut c = std::process::Command::new("gzip")
-                .args(["-n", "-c"])
-                .stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .spawn()
-                .unwrap();
-            use std::io::Write as _;
-            c.stdin.take().unwrap().write_all(raw).unwrap();
-            use std::io::Read as _;
-            c.stdout.take().unwrap().read_to_end(&mut out).unwrap();
-            assert!(c.wait().unwrap().success());
-            out
-        })
-        .collect();
+    let gz: Vec<Vec<u8>> = three_layers().iter().map(|r| gzip(r)).collect();
     let descs: Vec<Value> = gz
         .iter()
         .map(|g| l.blob("application/vnd.oci.image.layer.v1.tar+gzip", g))
@@ -722,4 +705,179 @@ fn skopeo_copy_keeps_the_manifest_and_carries_the_referrers_tag() {
     let out = t.verify("docker-archive:a.tar:example/app:v1", &[]);
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(out.json()["subject"], "docker.io/example/app:v1");
+}
+
+/// A `docker-registry` (Debian's package) serving on 127.0.0.1, stopped when dropped.
+struct Registry {
+    child: std::process::Child,
+    port: u16,
+    _dir: TempDir,
+}
+
+impl Registry {
+    fn start() -> Registry {
+        let bin = "docker-registry";
+        let ok = Command::new("sh")
+            .args(["-c", "command -v docker-registry"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        assert!(
+            ok,
+            "docker-registry is not installed: this test needs Debian's `docker-registry` package \
+             (apt-get install docker-registry; scripts/oci-fixtures/install.sh)"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let config = format!(
+            "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {}\n\
+             http:\n  addr: 127.0.0.1:{port}\n",
+            dir.path().join("data").display()
+        );
+        fs::write(dir.path().join("config.yml"), config).unwrap();
+        let child = Command::new(bin)
+            .arg("serve")
+            .arg(dir.path().join("config.yml"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let reg = Registry {
+            child,
+            port,
+            _dir: dir,
+        };
+        // Wait until it accepts connections (bounded: 200 tries, 50 ms apart).
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return reg;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("docker-registry did not start on 127.0.0.1:{port}");
+    }
+}
+
+impl Drop for Registry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn gzip(raw: &[u8]) -> Vec<u8> {
+    use std::io::{Read as _, Write as _};
+    let mut c = Command::new("gzip")
+        .args(["-n", "-c"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = c.stdin.take().unwrap();
+    let raw = raw.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&raw).unwrap());
+    let mut out = Vec::new();
+    c.stdout.take().unwrap().read_to_end(&mut out).unwrap();
+    writer.join().unwrap();
+    assert!(c.wait().unwrap().success());
+    out
+}
+
+/// A layout `name` with one gzip-layered image tagged `v1` (which skopeo copies unchanged).
+fn gzip_image(t: &T, name: &str, layers: &[Vec<u8>]) -> Value {
+    let mut l = Layout::new(t.p(name));
+    let descs: Vec<Value> = layers
+        .iter()
+        .map(|r| l.blob("application/vnd.oci.image.layer.v1.tar+gzip", &gzip(r)))
+        .collect();
+    let diff_ids: Vec<String> = layers
+        .iter()
+        .map(|r| format!("sha256:{}", sha(r)))
+        .collect();
+    let cfg = l.blob(
+        CONFIG,
+        &serde_json::to_vec(&json!({"architecture": "amd64", "os": "linux",
+            "rootfs": {"type": "layers", "diff_ids": diff_ids}, "config": {}}))
+        .unwrap(),
+    );
+    let m = l.blob(
+        MANIFEST,
+        &serde_json::to_vec(&json!({"schemaVersion": 2, "mediaType": MANIFEST,
+            "config": cfg, "layers": descs}))
+        .unwrap(),
+    );
+    l.tag(&m, "v1");
+    m
+}
+
+#[test]
+fn registry_signatures_are_pushed_and_found_as_referrers() {
+    let t = T::new();
+    let reg = Registry::start();
+    let m = gzip_image(&t, "a", &three_layers());
+    let dest = format!("docker://127.0.0.1:{}/vendor/app:v1", reg.port);
+    skopeo_copy(&t, &["--dest-tls-verify=false", "oci:a:v1", &dest]);
+    let target = format!("registry://127.0.0.1:{}/vendor/app:v1", reg.port);
+    t.sign(&target, &["--subject", "vendor/app:v1"]);
+    t.sign("oci:a:v1", &["-o", "a.sig"]);
+
+    let out = t.verify(
+        &target,
+        &["--subject", "vendor/app:v1", "--min-version", "3"],
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    let j = out.json();
+    assert_eq!(
+        j["manifest_digest"], m["digest"],
+        "skopeo pushed the manifest unchanged"
+    );
+    assert_eq!(j["blobs_checked"], 4);
+    assert!(j["signature"]
+        .as_str()
+        .unwrap()
+        .starts_with("referrer sha256:"));
+    let out = t.run(&["verify", &target, "--key", "other.pub", "--json"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(out.json()["error"]["code"], 202);
+
+    // The signature travels with skopeo: pull the image and its referrers tag into a layout.
+    let tag = format!("sha256-{}", &m["digest"].as_str().unwrap()[7..]);
+    let src = format!("docker://127.0.0.1:{}/vendor/app", reg.port);
+    skopeo_copy(
+        &t,
+        &[
+            "--src-tls-verify=false",
+            &format!("{src}:v1"),
+            "oci:pulled:v1",
+        ],
+    );
+    skopeo_copy(
+        &t,
+        &[
+            "--src-tls-verify=false",
+            "--all",
+            &format!("{src}:{tag}"),
+            &format!("oci:pulled:{tag}"),
+        ],
+    );
+    let out = t.verify("oci:pulled:v1", &["--subject", "vendor/app:v1"]);
+    assert_eq!(out.code, 0, "{out:?}");
+
+    // Another image pushed over the tag: its manifest is not the signed one.
+    let _other = gzip_image(&t, "b", &[layer_tar(&[("evil", b"payload")])]);
+    skopeo_copy(&t, &["--dest-tls-verify=false", "oci:b:v1", &dest]);
+    t.rejected(&target, &[], 926);
+    // (Its manifest lists one layer instead of three: fewer bytes than were signed.)
+    let j = t.rejected(&target, &["--sig", "a.sig"], 301);
+    assert!(
+        j["error"]["message"].as_str().unwrap().contains("a.sig"),
+        "{j}"
+    );
+    // A registry that is not on this machine is refused before any connection.
+    let out = t.verify("registry://registry.invalid/app:v1", &[]);
+    assert_eq!(out.code, 2, "{out:?}");
 }

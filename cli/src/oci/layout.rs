@@ -332,6 +332,26 @@ fn to_json(v: &Value) -> Vec<u8> {
     serde_json::to_vec(v).unwrap_or_default()
 }
 
+/// The artifact manifest of a signature: `artifactType` [`SIGNATURE_TYPE`], the empty config,
+/// one layer (the envelope blob) and `subject` the signed manifest.
+pub fn artifact_manifest(
+    subject_media_type: &str,
+    subject: &BlobDigest,
+    subject_size: u64,
+    envelope: &BlobDigest,
+    envelope_len: usize,
+) -> Vec<u8> {
+    let empty = BlobDigest::sha256_of(b"{}");
+    to_json(&json!({
+        "schemaVersion": 2,
+        "mediaType": OCI_MANIFEST,
+        "artifactType": SIGNATURE_TYPE,
+        "config": {"mediaType": EMPTY_TYPE, "digest": empty.to_string(), "size": 2, "data": "e30="},
+        "layers": [{"mediaType": SIGNATURE_TYPE, "digest": envelope.to_string(), "size": envelope_len}],
+        "subject": {"mediaType": subject_media_type, "digest": subject.to_string(), "size": subject_size},
+    }))
+}
+
 /// Stores `envelope` in the layout as an OCI 1.1 referrer of the manifest `subject`: an
 /// artifact manifest (`artifactType` [`SIGNATURE_TYPE`], empty config, one layer: the
 /// envelope, `subject`), listed in the image index tagged `sha256-HEX` in `index.json`.
@@ -345,16 +365,14 @@ pub fn store_signature(
 ) -> Result<BlobDigest, OciError> {
     let (store, mut index) = open_dir(dir)?;
     let env_digest = write_blob(dir, envelope)?;
-    let empty = write_blob(dir, b"{}")?;
-    let artifact = json!({
-        "schemaVersion": 2,
-        "mediaType": OCI_MANIFEST,
-        "artifactType": SIGNATURE_TYPE,
-        "config": {"mediaType": EMPTY_TYPE, "digest": empty.to_string(), "size": 2, "data": "e30="},
-        "layers": [{"mediaType": SIGNATURE_TYPE, "digest": env_digest.to_string(), "size": envelope.len()}],
-        "subject": {"mediaType": subject_media_type, "digest": subject.to_string(), "size": subject_size},
-    });
-    let artifact_bytes = to_json(&artifact);
+    write_blob(dir, b"{}")?;
+    let artifact_bytes = artifact_manifest(
+        subject_media_type,
+        subject,
+        subject_size,
+        &env_digest,
+        envelope.len(),
+    );
     let artifact_digest = write_blob(dir, &artifact_bytes)?;
     let artifact_desc = json!({
         "mediaType": OCI_MANIFEST,

@@ -13,6 +13,7 @@
 mod archive;
 mod content;
 mod layout;
+mod registry;
 mod run;
 
 use crate::commands::sign::SignArgs;
@@ -244,6 +245,11 @@ pub enum Target {
         /// The tag (`org.opencontainers.image.ref.name`).
         tag: Option<String>,
     },
+    /// `registry://HOST[:PORT]/REPO[:TAG]` (plain HTTP, loopback registries only).
+    Registry {
+        /// `HOST[:PORT]/REPO[:TAG]`.
+        reference: String,
+    },
     /// `docker-archive:FILE[:NAME:TAG]`.
     DockerArchive {
         /// The archive.
@@ -265,6 +271,11 @@ impl Target {
                 None => (PathBuf::from(rest), None),
             }
         };
+        if let Some(rest) = s.strip_prefix("registry://") {
+            return Some(Target::Registry {
+                reference: rest.to_string(),
+            });
+        }
         if let Some(rest) = s.strip_prefix("oci:") {
             let (dir, tag) = split(rest);
             return Some(Target::Layout { dir, tag });
@@ -283,6 +294,7 @@ impl Target {
                 Some(t) => format!("oci:{}:{t}", dir.display()),
                 None => format!("oci:{}", dir.display()),
             },
+            Target::Registry { reference } => format!("registry://{reference}"),
             Target::DockerArchive { file, reference } => match reference {
                 Some(r) => format!("docker-archive:{}:{r}", file.display()),
                 None => format!("docker-archive:{}", file.display()),
@@ -342,6 +354,12 @@ mod tests {
             Some(Target::DockerArchive {
                 file: "a.tar".into(),
                 reference: Some("app:1.0".into())
+            })
+        );
+        assert_eq!(
+            Target::parse(Path::new("registry://127.0.0.1:5000/app:1")),
+            Some(Target::Registry {
+                reference: "127.0.0.1:5000/app:1".into()
             })
         );
         assert_eq!(Target::parse(Path::new("./oci:img")), None);

@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 use super::archive::{full_name, legacy_image, TarStore};
 use super::content::{check_docker_config, check_manifest, manifest_media_type, Report};
 use super::layout::{self, entries, find_signatures, open_dir, parse_layout, select, DirStore};
+use super::registry::RegistryStore;
 use super::{
     codes, read_small, BlobDigest, OciError, Store, Target, CONTAINERD_NAME, DOCKER_CONFIG,
     MAX_JSON_LEN, REF_NAME,
@@ -28,6 +29,7 @@ use crate::read::with_suffix;
 enum Source {
     Dir(DirStore),
     Tar(TarStore),
+    Registry(Box<RegistryStore>),
 }
 
 impl Source {
@@ -35,6 +37,7 @@ impl Source {
         match self {
             Source::Dir(d) => d,
             Source::Tar(t) => t,
+            Source::Registry(r) => r.as_ref(),
         }
     }
 }
@@ -84,6 +87,26 @@ fn resolve(target: &Target, legacy: bool) -> Result<Image, OciError> {
                 digest: BlobDigest::sha256_of(&bytes),
                 source: Source::Dir(store),
                 index: Some(index),
+                bytes,
+                media_type,
+                reference,
+                legacy_layers: None,
+            })
+        }
+        Target::Registry { reference } => {
+            let reg = RegistryStore::connect(reference)?;
+            let bytes = reg.manifest(&reg.reference)?.ok_or_else(|| {
+                OciError::usage(
+                    codes::IMAGE_NOT_FOUND,
+                    format!("{} has no image {}", reg.name(), reg.reference),
+                )
+            })?;
+            let media_type = manifest_media_type(&bytes, None)?;
+            let reference = Some(reference.clone());
+            Ok(Image {
+                digest: BlobDigest::sha256_of(&bytes),
+                source: Source::Registry(Box::new(reg)),
+                index: None,
                 bytes,
                 media_type,
                 reference,
@@ -292,6 +315,24 @@ pub fn sign(args: &SignArgs, target: &Target) -> CliResult<()> {
                 layout::referrers_tag(&image.digest)
             )
         }
+        (None, Target::Registry { .. }) => {
+            let Source::Registry(reg) = &image.source else {
+                return Err(CliError::Usage("registry target without a registry".into()));
+            };
+            let d = reg
+                .store_signature(
+                    &image.media_type,
+                    &image.digest,
+                    image.bytes.len() as u64,
+                    envelope,
+                )
+                .map_err(oci_to_cli)?;
+            format!(
+                "referrer {d} in {} (tag {})",
+                reg.name(),
+                layout::referrers_tag(&image.digest)
+            )
+        }
         (None, Target::DockerArchive { file, .. }) => {
             let o = with_suffix(file, ".sig");
             std::fs::write(&o, envelope).map_err(|e| CliError::write(&o, e))?;
@@ -383,7 +424,7 @@ fn run_verify(args: &VerifyArgs, target: &Target) -> Result<Success, Failed> {
     let sig_path = match (&args.sig, target) {
         (Some(s), _) => Some(s.clone()),
         (None, Target::DockerArchive { file, .. }) => Some(with_suffix(file, ".sig")),
-        (None, Target::Layout { .. }) => None,
+        (None, Target::Layout { .. } | Target::Registry { .. }) => None,
     };
     let given = match &sig_path {
         Some(p) => Some((p.display().to_string(), read_envelope(p)?)),
@@ -401,15 +442,16 @@ fn run_verify(args: &VerifyArgs, target: &Target) -> Result<Success, Failed> {
     let candidates: Vec<(String, Vec<u8>)> = match given {
         Some(g) => vec![g],
         None => {
-            let found = match &image.index {
-                Some(index) => find_signatures(
+            let found = match (&image.index, &image.source) {
+                (_, Source::Registry(reg)) => reg.find_signatures(&image.digest, &mut notes)?,
+                (Some(index), _) => find_signatures(
                     image.source.store(),
                     index,
                     &image.digest,
                     &mut notes,
                     &mut reached,
                 )?,
-                None => Vec::new(),
+                (None, _) => Vec::new(),
             };
             found.into_iter().map(|f| (f.source, f.envelope)).collect()
         }
