@@ -362,3 +362,25 @@ fn output_inside_the_tree_is_refused() {
     let out = f.run(&["sign", "file.bin", "-k", "k.key", "--exclude", "x"]);
     assert_eq!(out.code, 2, "{out:?}");
 }
+
+#[test]
+fn dot_signs_beside_the_directory() {
+    let f = Fixture::new();
+    let run_in_tree = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_sealkit"))
+            .current_dir(f.tree())
+            .env_remove("SEALKIT_PASSPHRASE")
+            .stdin(Stdio::null())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run_in_tree(&["sign", ".", "-k", "../k.key"]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(f.dir.path().join("plug.sig").exists());
+    assert!(run_in_tree(&["verify", ".", "-k", "../k.pub"])
+        .status
+        .success());
+    let (code, v) = f.verify_json();
+    assert_eq!(code, 0, "{v}");
+}

@@ -52,14 +52,21 @@ fn walk_error(e: WalkError) -> CliError {
     }
 }
 
-/// The default signature path: `DIR.sig` beside the directory.
+/// The default signature path: `DIR.sig` beside the directory (for `.` or `..`, beside the
+/// directory they name).
 fn default_sig(dir: &Path) -> PathBuf {
     let trimmed = dir
         .to_str()
         .map(|s| s.trim_end_matches('/'))
         .filter(|s| !s.is_empty())
         .map_or_else(|| dir.to_path_buf(), PathBuf::from);
-    with_suffix(&trimmed, ".sig")
+    if trimmed.file_name().is_some() {
+        return with_suffix(&trimmed, ".sig");
+    }
+    match std::fs::canonicalize(dir) {
+        Ok(abs) if abs.file_name().is_some() => with_suffix(&abs, ".sig"),
+        _ => with_suffix(&trimmed, ".sig"),
+    }
 }
 
 /// The manifest entries of walked nodes, hashing the files in parallel.
