@@ -881,3 +881,37 @@ fn registry_signatures_are_pushed_and_found_as_referrers() {
     let out = t.verify("registry://registry.invalid/app:v1", &[]);
     assert_eq!(out.code, 2, "{out:?}");
 }
+
+#[test]
+fn damaged_layouts_and_archives_are_refused_never_a_crash() {
+    let t = T::new();
+    let (l, _, _, _) = signed_image(&t);
+    let index = fs::read(l.dir.join("index.json")).unwrap();
+    // Cut index.json at many points and flip bytes in it: always a verdict (exit 1 or 2),
+    // never a panic (exit 101) and never a success.
+    let step = (index.len() / 12).max(1);
+    for cut in (0..index.len()).step_by(step) {
+        fs::write(l.dir.join("index.json"), &index[..cut]).unwrap();
+        let out = t.verify("oci:img:v1", &[]);
+        assert!(out.code == 1 || out.code == 2, "cut {cut}: {out:?}");
+        let mut flipped = index.clone();
+        flipped[cut] ^= 0x41;
+        fs::write(l.dir.join("index.json"), &flipped).unwrap();
+        let out = t.verify("oci:img:v1", &[]);
+        assert!(matches!(out.code, 0..=2), "flip {cut}: {out:?}");
+        assert!(out.stdout.starts_with('{'), "flip {cut}: {out:?}");
+    }
+    fs::write(l.dir.join("index.json"), &index).unwrap();
+    assert_eq!(t.verify("oci:img:v1", &[]).code, 0);
+
+    let layers = three_layers();
+    legacy_archive(&t.p("app.tar"), &layers, &layers, false);
+    t.sign("docker-archive:app.tar", &[]);
+    let full = fs::read(t.p("app.tar")).unwrap();
+    let step = full.len() / 16;
+    for cut in (0..full.len()).step_by(step) {
+        fs::write(t.p("app.tar"), &full[..cut]).unwrap();
+        let out = t.verify("docker-archive:app.tar", &[]);
+        assert!(out.code == 1 || out.code == 2, "cut {cut}: {out:?}");
+    }
+}
