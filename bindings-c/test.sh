@@ -245,6 +245,14 @@ run compile-sealed-asan build sealed-asan $T/sealed.c -- "${SAN[@]}" "${STATIC_L
 run sealed "$OUT/sealed" "$W/firmware.sealed" "$W/firmware.bin" "$KEY"
 run sealed-asan "$OUT/sealed-asan" "$W/firmware.sealed" "$W/firmware.bin" "$KEY"
 run sealed-valgrind "${VALGRIND[@]}" "$OUT/sealed" "$W/firmware.sealed" "$W/firmware.bin" "$KEY"
+SEALED_VECTORS=$ROOT/tests/vectors/sealed-vectors.json
+run compile-sealed-vectors build sealed_vectors $T/sealed_vectors.c $T/json.c -- "${STATIC_LIBS[@]}"
+run compile-sealed-vectors-asan build sealed_vectors-asan $T/sealed_vectors.c $T/json.c -- "${SAN[@]}" "${STATIC_LIBS[@]}"
+run sealed-vectors "$OUT/sealed_vectors" "$SEALED_VECTORS"
+run sealed-vectors-asan "$OUT/sealed_vectors-asan" "$SEALED_VECTORS"
+sed 's/"version": 1,/"version": 2,/' "$SEALED_VECTORS" >"$OUT/sealed-vectors-v2.json"
+refuses_sealed_v2() { ! "$OUT/sealed_vectors-asan" "$OUT/sealed-vectors-v2.json" && grep -q '"version": 2' "$OUT/sealed-vectors-v2.json"; }
+run sealed-vectors-refuse-unknown-version refuses_sealed_v2
 
 echo "sealkit-c: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
