@@ -182,6 +182,9 @@ fn flag(r: &mut Reader<'_>) -> Result<bool, Error> {
 /// Reads one entry (no order or parent checks).
 fn read_entry<'m>(r: &mut Reader<'m>) -> Result<TreeEntry<'m>, Error> {
     let n = r.array(Error::TreeManifestMalformed).map_err(malformed)?;
+    if !matches!(n, 2 | 4 | 5) {
+        return Err(Error::TreeManifestMalformed);
+    }
     let path = r.text(Error::TreeManifestMalformed).map_err(malformed)?;
     check_tree_path(path)?;
     let kind = r.uint(Error::TreeManifestMalformed).map_err(malformed)?;

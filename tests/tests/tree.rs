@@ -404,6 +404,18 @@ fn manifest_encoding_is_strict() {
         TreeManifest::parse(&long).unwrap_err(),
         Error::TreeManifestMalformed
     );
+    // Entries of the wrong length.
+    for raw in [
+        &[0x83, 0x01, 0x80, 0x81, 0x80][..],
+        &[0x83, 0x01, 0x80, 0x81, 0x81, 0x61, 0x61],
+        &[0x83, 0x01, 0x80, 0x81, 0x83, 0x61, 0x61, 0x01, 0x00],
+    ] {
+        assert_eq!(
+            TreeManifest::parse(raw).unwrap_err(),
+            Error::TreeManifestMalformed,
+            "{raw:02x?}"
+        );
+    }
     // Every single-bit flip is either rejected or parses to different content.
     for bit in 0..m.len() * 8 {
         let mut b = m.clone();

@@ -316,9 +316,28 @@ fn build() -> Value {
     })
 }
 
+/// The same value with every object's keys in sorted order, whether or not serde_json's
+/// `preserve_order` feature is on in this build (feature unification across the workspace).
+fn sorted_keys(v: Value) -> Value {
+    match v {
+        Value::Object(m) => {
+            let mut items: Vec<(String, Value)> = m.into_iter().collect();
+            items.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(
+                items
+                    .into_iter()
+                    .map(|(k, v)| (k, sorted_keys(v)))
+                    .collect(),
+            )
+        }
+        Value::Array(a) => Value::Array(a.into_iter().map(sorted_keys).collect()),
+        other => other,
+    }
+}
+
 #[test]
 fn checked_in_file_is_current() {
-    let text = serde_json::to_string_pretty(&build()).unwrap() + "\n";
+    let text = serde_json::to_string_pretty(&sorted_keys(build())).unwrap() + "\n";
     if std::env::var_os("SEALKIT_REGEN_TREE_VECTORS").is_some() {
         std::fs::write(PATH, &text).unwrap();
     }
