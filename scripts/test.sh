@@ -36,6 +36,9 @@ cargo build -p sealkit --release --target thumbv7em-none-eabihf --features sign
 step "drift: docs/FORMAT.md examples and error table match the code"
 cargo run -q -p sealkit --features sign --example format_example -- --check docs/FORMAT.md
 
+step "tools: skopeo and docker-registry for the container image tests (apt, when missing)"
+bash scripts/oci-fixtures/install.sh
+
 step "tests: the whole workspace"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
