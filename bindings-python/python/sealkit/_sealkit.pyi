@@ -162,6 +162,7 @@ def sign_bytes(
     content_type: str | int | None = None,
     issued_at: int | None = None,
 ) -> bytes: ...
+
 @final
 class Unsealer:
     def __new__(cls, policy: TrustPolicy) -> Unsealer: ...
