@@ -6,15 +6,11 @@ use std::io::{BufWriter, Write as _};
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use sealkit::{
-    sealed_header, ArtifactHasher, ContentType, HashAlg, SignatureAlg, SEALED_HEADER_LEN,
-};
+use sealkit::{sealed_header, ArtifactHasher, ContentType, SEALED_HEADER_LEN};
 
-use super::sign::{check_claims, issued_at, sign_input, AlgArg, Claims, HashArg};
+use super::sign::{check_claims, issued_at, load_key, sign_input, AlgArg, Claims, HashArg};
 use crate::error::{CliError, CliResult};
-use crate::keyfile;
 use crate::output::{hex, size};
-use crate::passphrase::PassphraseSource;
 use crate::progress::Progress;
 use crate::read::{self, base_name, is_stdin, with_suffix, Input, StreamError};
 
@@ -102,14 +98,8 @@ pub fn run(args: &SealArgs) -> CliResult<()> {
         })?,
     };
     let claims = Claims {
-        alg: match args.cose_alg {
-            AlgArg::Ed25519 => SignatureAlg::Ed25519,
-            AlgArg::Eddsa => SignatureAlg::EdDsa,
-        },
-        hash: match args.hash {
-            HashArg::Sha256 => HashAlg::Sha256,
-            HashArg::Sha512 => HashAlg::Sha512,
-        },
+        alg: args.cose_alg.alg(),
+        hash: args.hash.alg(),
         content_type: ContentType::from_media_type(&args.content_type),
         subject: &subject,
         issuer: args.identity.as_deref(),
@@ -117,11 +107,7 @@ pub fn run(args: &SealArgs) -> CliResult<()> {
         version: args.release_version,
     };
     check_claims(&claims)?;
-    let source = PassphraseSource {
-        file: args.passphrase_file.clone(),
-    };
-    let key_name = format!("{}", args.key.display());
-    let key = keyfile::load_signing_key(&args.key, || source.for_opening(&key_name))?;
+    let key = load_key(&args.key, args.passphrase_file.as_deref())?;
 
     // First pass: hash and sign.
     let input = Input::open(&args.file)?;

@@ -29,7 +29,8 @@ pub enum HashArg {
 }
 
 impl HashArg {
-    fn alg(self) -> HashAlg {
+    /// The hash algorithm this flag names.
+    pub fn alg(self) -> HashAlg {
         match self {
             HashArg::Sha256 => HashAlg::Sha256,
             HashArg::Sha512 => HashAlg::Sha512,
@@ -47,7 +48,8 @@ pub enum AlgArg {
 }
 
 impl AlgArg {
-    fn alg(self) -> SignatureAlg {
+    /// The COSE algorithm this flag names.
+    pub fn alg(self) -> SignatureAlg {
         match self {
             AlgArg::Ed25519 => SignatureAlg::Ed25519,
             AlgArg::Eddsa => SignatureAlg::EdDsa,
@@ -137,6 +139,17 @@ pub struct Signed {
     pub length: u64,
     /// The artifact's digest, hex.
     pub digest_hex: String,
+}
+
+/// Loads the signing key file `key` (`--key`), asking for its passphrase as
+/// `--passphrase-file` (or the environment, or a prompt) says. Every signing command loads its
+/// key through here, before it reads its input, so that a long hash is not wasted.
+pub fn load_key(key: &Path, passphrase_file: Option<&Path>) -> CliResult<SigningKey> {
+    let source = PassphraseSource {
+        file: passphrase_file.map(Path::to_path_buf),
+    };
+    let key_name = format!("{}", key.display());
+    keyfile::load_signing_key(key, || source.for_opening(&key_name))
 }
 
 /// Checks the text claims before any byte is hashed, so that mistakes fail fast.
@@ -291,11 +304,7 @@ pub fn run(args: &SignArgs) -> CliResult<()> {
     check_claims(&claims)?;
 
     // The key (and its passphrase) before the input, so that a long hash is not wasted.
-    let source = PassphraseSource {
-        file: args.passphrase_file.clone(),
-    };
-    let key_name = format!("{}", args.key.display());
-    let key = keyfile::load_signing_key(&args.key, || source.for_opening(&key_name))?;
+    let key = load_key(&args.key, args.passphrase_file.as_deref())?;
     let input = Input::open(&args.file)?;
     let name = input.name().to_string();
     let progress = Progress::new(input.size(), true, "signing");

@@ -4,8 +4,8 @@ use std::collections::BTreeSet;
 use std::process::ExitCode;
 
 use sealkit::{
-    ArtifactHasher, ContentType, Envelope, HashAlg, SignRequest, SignatureAlg, StreamVerifier,
-    TrustPolicy, Verified, MAX_SIGNED_ENVELOPE_LEN,
+    ArtifactHasher, ContentType, Envelope, HashAlg, SignRequest, StreamVerifier, TrustPolicy,
+    Verified, MAX_SIGNED_ENVELOPE_LEN,
 };
 use serde_json::{json, Value};
 
@@ -17,12 +17,10 @@ use super::{
     codes, read_small, BlobDigest, OciError, Store, Target, CONTAINERD_NAME, DOCKER_CONFIG,
     MAX_JSON_LEN, REF_NAME,
 };
-use crate::commands::sign::{check_claims, issued_at, AlgArg, Claims, HashArg, SignArgs};
+use crate::commands::sign::{check_claims, issued_at, load_key, Claims, HashArg, SignArgs};
 use crate::commands::verify::{build_policy, read_envelope, VerifyArgs};
 use crate::error::{CliError, CliResult, EXIT_REJECTED, EXIT_USAGE};
-use crate::keyfile;
 use crate::output::{verified_json, verified_lines};
-use crate::passphrase::PassphraseSource;
 use crate::read::with_suffix;
 
 /// Where an image's blobs are.
@@ -260,10 +258,7 @@ pub fn sign(args: &SignArgs, target: &Target) -> CliResult<()> {
         }
     };
     let claims = Claims {
-        alg: match args.cose_alg {
-            AlgArg::Ed25519 => SignatureAlg::Ed25519,
-            AlgArg::Eddsa => SignatureAlg::EdDsa,
-        },
+        alg: args.cose_alg.alg(),
         hash: HashAlg::Sha256,
         content_type: ContentType::MediaType(&image.media_type),
         subject: &subject,
@@ -272,11 +267,7 @@ pub fn sign(args: &SignArgs, target: &Target) -> CliResult<()> {
         version: args.release_version,
     };
     check_claims(&claims)?;
-    let source = PassphraseSource {
-        file: args.passphrase_file.clone(),
-    };
-    let key_name = format!("{}", args.key.display());
-    let key = keyfile::load_signing_key(&args.key, || source.for_opening(&key_name))?;
+    let key = load_key(&args.key, args.passphrase_file.as_deref())?;
     let mut hasher = ArtifactHasher::new(HashAlg::Sha256);
     hasher.update(&image.bytes);
     let req = SignRequest {

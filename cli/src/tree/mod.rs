@@ -13,18 +13,16 @@ use std::process::ExitCode;
 use sealkit::{
     compare_paths, encode_tree_entry, encode_tree_manifest_head, encode_tree_signature_head,
     encode_tree_signature_manifest_head, split_tree_signature, symlink_leaves_tree,
-    verify_tree_manifest, ArtifactHasher, ContentType, EntryKind, HashAlg, SignRequest,
-    SignatureAlg, TreeEntry, TreeManifest, Verified, MAX_ENVELOPE_LEN, MAX_SIGNED_ENVELOPE_LEN,
-    MAX_TREE_MANIFEST_LEN, TREE_MEDIA_TYPE,
+    verify_tree_manifest, ArtifactHasher, ContentType, EntryKind, SignRequest, TreeEntry,
+    TreeManifest, Verified, MAX_ENVELOPE_LEN, MAX_SIGNED_ENVELOPE_LEN, MAX_TREE_MANIFEST_LEN,
+    TREE_MEDIA_TYPE,
 };
 use serde_json::{json, Map, Value};
 
-use crate::commands::sign::{check_claims, issued_at, AlgArg, Claims, HashArg, SignArgs};
+use crate::commands::sign::{check_claims, issued_at, load_key, Claims, SignArgs};
 use crate::commands::verify::{build_policy, VerifyArgs};
 use crate::error::{CliError, CliResult, EXIT_REJECTED, EXIT_USAGE};
-use crate::keyfile;
 use crate::output::{hex, printable, size, verified_json, verified_lines};
-use crate::passphrase::PassphraseSource;
 use crate::read::with_suffix;
 
 use self::glob::Exclusions;
@@ -168,14 +166,8 @@ pub fn sign(args: &SignArgs) -> CliResult<()> {
             })?,
     };
     let claims = Claims {
-        alg: match args.cose_alg {
-            AlgArg::Ed25519 => SignatureAlg::Ed25519,
-            AlgArg::Eddsa => SignatureAlg::EdDsa,
-        },
-        hash: match args.hash {
-            HashArg::Sha256 => HashAlg::Sha256,
-            HashArg::Sha512 => HashAlg::Sha512,
-        },
+        alg: args.cose_alg.alg(),
+        hash: args.hash.alg(),
         content_type: ContentType::MediaType(TREE_MEDIA_TYPE),
         subject: &subject,
         issuer: args.identity.as_deref(),
@@ -183,11 +175,7 @@ pub fn sign(args: &SignArgs) -> CliResult<()> {
         version: args.release_version,
     };
     check_claims(&claims)?;
-    let source = PassphraseSource {
-        file: args.passphrase_file.clone(),
-    };
-    let key_name = format!("{}", args.key.display());
-    let key = keyfile::load_signing_key(&args.key, || source.for_opening(&key_name))?;
+    let key = load_key(&args.key, args.passphrase_file.as_deref())?;
 
     let nodes = walk(root, &exclusions).map_err(walk_error)?;
     let manifest = manifest_bytes(root, &nodes, &exclusions)?;
