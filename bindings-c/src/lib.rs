@@ -248,37 +248,56 @@ fn misaligned<T>(p: *const T, align: usize) -> bool {
     (p as usize) % align != 0
 }
 
+/// The library's value of type `T` in the caller-allocated block at `p`, creating it with
+/// `fresh` when the block is all zero (empty). `T` must be `repr(C)` with its magic word (a
+/// `u64`, never 0) as first field; any other magic means the memory is not this library's.
+///
+/// # Safety
+/// If `p` is not NULL it must point to a block of at least `size_of::<T>()` readable and
+/// writable bytes that nothing else accesses for `'a`; the caller's const assertions check that
+/// `T` fits the block's public size and alignment `align`.
+unsafe fn owned_block<'a, B, T>(
+    p: *mut B,
+    align: usize,
+    magic: u64,
+    fresh: impl FnOnce() -> T,
+) -> Result<&'a mut T, c_int> {
+    if p.is_null() {
+        return Err(SEALKIT_ERR_NULL_POINTER);
+    }
+    if misaligned(p, align) {
+        return Err(SEALKIT_ERR_BAD_STATE);
+    }
+    let c = p.cast::<T>();
+    // SAFETY: p is non-null, aligned to `align` (>= align of u64) and points to at least 8
+    // initialised bytes; every bit pattern is a valid u64. The magic is at offset 0 (repr(C)).
+    let found = unsafe { ptr::read(c.cast::<u64>()) };
+    if found == 0 {
+        // SAFETY: p is valid for writes of size_of::<T>() bytes and suitably aligned (checked
+        // above and by the const assertions).
+        unsafe { ptr::write(c, fresh()) };
+    } else if found != magic {
+        return Err(SEALKIT_ERR_BAD_STATE);
+    }
+    // SAFETY: the memory holds a T written by this library (magic checked or just written), is
+    // aligned, and the caller guarantees exclusive access.
+    Ok(unsafe { &mut *c })
+}
+
 /// The verifier behind `p`, creating an empty one in zeroed memory.
 ///
 /// # Safety
 /// If `p` is not NULL it must point to `SEALKIT_VERIFIER_SIZE` readable and writable bytes
 /// that nothing else accesses for `'a`.
 unsafe fn verifier_mut<'a>(p: *mut sealkit_verifier) -> Result<&'a mut CVerifier, c_int> {
-    if p.is_null() {
-        return Err(SEALKIT_ERR_NULL_POINTER);
-    }
-    if misaligned(p, SEALKIT_VERIFIER_ALIGN) {
-        return Err(SEALKIT_ERR_BAD_STATE);
-    }
-    let c = p.cast::<CVerifier>();
-    // SAFETY: p is non-null, aligned to 16 (>= align of u64) and points to at least 8
-    // initialised bytes; every bit pattern is a valid u64. `magic` is at offset 0 (repr(C)).
-    let magic = unsafe { ptr::read(c.cast::<u64>()) };
-    if magic == 0 {
-        let fresh = CVerifier {
+    // SAFETY: contract of this function.
+    unsafe {
+        owned_block(p, SEALKIT_VERIFIER_ALIGN, VERIFIER_MAGIC, || CVerifier {
             magic: VERIFIER_MAGIC,
             early_error: 0,
             slot: VerifierSlot::new(),
-        };
-        // SAFETY: p is valid for writes of SEALKIT_VERIFIER_SIZE >= size_of::<CVerifier>()
-        // bytes and suitably aligned (checked above and by the const assertions).
-        unsafe { ptr::write(c, fresh) };
-    } else if magic != VERIFIER_MAGIC {
-        return Err(SEALKIT_ERR_BAD_STATE);
+        })
     }
-    // SAFETY: the memory now holds a CVerifier written by this library (magic checked or just
-    // written), is aligned, and the caller guarantees exclusive access.
-    Ok(unsafe { &mut *c })
 }
 
 /// A read-only view of the verifier behind `p`: `None` for zeroed memory (an empty verifier).
@@ -309,23 +328,8 @@ unsafe fn verifier_ref<'a>(p: *const sealkit_verifier) -> Result<Option<&'a CVer
 /// # Safety
 /// As [`verifier_mut`], with `SEALKIT_POLICY_SIZE` bytes.
 unsafe fn policy_mut<'a>(p: *mut sealkit_policy) -> Result<&'a mut CPolicy, c_int> {
-    if p.is_null() {
-        return Err(SEALKIT_ERR_NULL_POINTER);
-    }
-    if misaligned(p, SEALKIT_POLICY_ALIGN) {
-        return Err(SEALKIT_ERR_BAD_STATE);
-    }
-    let c = p.cast::<CPolicy>();
-    // SAFETY: non-null, aligned, at least 8 initialised bytes; any bits are a valid u64.
-    let magic = unsafe { ptr::read(c.cast::<u64>()) };
-    if magic == 0 {
-        // SAFETY: valid for writes of SEALKIT_POLICY_SIZE >= size_of::<CPolicy>() bytes, aligned.
-        unsafe { ptr::write(c, fresh_policy()) };
-    } else if magic != POLICY_MAGIC {
-        return Err(SEALKIT_ERR_BAD_STATE);
-    }
-    // SAFETY: holds a CPolicy written by this library; aligned; exclusive by contract.
-    Ok(unsafe { &mut *c })
+    // SAFETY: contract of this function.
+    unsafe { owned_block(p, SEALKIT_POLICY_ALIGN, POLICY_MAGIC, fresh_policy) }
 }
 
 fn fresh_policy() -> CPolicy {

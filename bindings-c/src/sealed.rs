@@ -8,9 +8,9 @@ use core::ptr;
 use sealkit::{Error, UnsealState, Unsealer};
 
 use super::{
-    code, facts_of, guard, input, misaligned, policy_ref, put_facts, sealkit_facts, sealkit_policy,
-    SEALKIT_ERR_BAD_STATE, SEALKIT_ERR_NULL_POINTER, SEALKIT_STATE_ACTIVE, SEALKIT_STATE_EMPTY,
-    SEALKIT_STATE_FAILED, SEALKIT_STATE_FINISHED, ZERO_FACTS,
+    code, facts_of, guard, input, owned_block, policy_ref, put_facts, sealkit_facts,
+    sealkit_policy, SEALKIT_ERR_BAD_STATE, SEALKIT_ERR_NULL_POINTER, SEALKIT_STATE_ACTIVE,
+    SEALKIT_STATE_EMPTY, SEALKIT_STATE_FAILED, SEALKIT_STATE_FINISHED, ZERO_FACTS,
 };
 
 /// Size in bytes of `sealkit_unsealer` (fixed by the ABI, with headroom): it holds a copy of
@@ -60,31 +60,14 @@ const _: () = assert!(SEALKIT_SEALED_HEADER_LEN == sealkit::SEALED_HEADER_LEN);
 /// If `p` is not NULL it must point to `SEALKIT_UNSEALER_SIZE` readable and writable bytes
 /// that nothing else accesses for `'a`.
 unsafe fn unsealer_mut<'a>(p: *mut sealkit_unsealer) -> Result<&'a mut CUnsealer, c_int> {
-    if p.is_null() {
-        return Err(SEALKIT_ERR_NULL_POINTER);
-    }
-    if misaligned(p, SEALKIT_UNSEALER_ALIGN) {
-        return Err(SEALKIT_ERR_BAD_STATE);
-    }
-    let c = p.cast::<CUnsealer>();
-    // SAFETY: p is non-null, aligned to 16 (>= align of u64) and points to at least 8
-    // initialised bytes; every bit pattern is a valid u64. `magic` is at offset 0 (repr(C)).
-    let magic = unsafe { ptr::read(c.cast::<u64>()) };
-    if magic == 0 {
-        let fresh = CUnsealer {
+    // SAFETY: contract of this function.
+    unsafe {
+        owned_block(p, SEALKIT_UNSEALER_ALIGN, UNSEALER_MAGIC, || CUnsealer {
             magic: UNSEALER_MAGIC,
             early_error: 0,
             inner: None,
-        };
-        // SAFETY: p is valid for writes of SEALKIT_UNSEALER_SIZE >= size_of::<CUnsealer>()
-        // bytes and suitably aligned (checked above and by the const assertions).
-        unsafe { ptr::write(c, fresh) };
-    } else if magic != UNSEALER_MAGIC {
-        return Err(SEALKIT_ERR_BAD_STATE);
+        })
     }
-    // SAFETY: the memory holds a CUnsealer written by this library (magic checked or just
-    // written), is aligned, and the caller guarantees exclusive access.
-    Ok(unsafe { &mut *c })
 }
 
 impl CUnsealer {
