@@ -68,4 +68,5 @@ pub use tree::{
     MAX_TREE_EXCLUSION_LEN, MAX_TREE_MANIFEST_LEN, MAX_TREE_PATH_LEN, TREE_MANIFEST_VERSION,
     TREE_MEDIA_TYPE,
 };
+pub use tree::TreeVerifierState;
 pub use verifier::{sig_structure_bytes, verify_slice, StreamVerifier, Verified};

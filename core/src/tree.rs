@@ -524,52 +524,87 @@ struct OpenFile {
     hasher: Sha256,
 }
 
-/// Verifies a whole tree with constant memory and no heap: the signed manifest first, then
-/// every entry in manifest order and each file's bytes chunk by chunk.
+/// The state of a streaming tree verification, without a borrow of the manifest: the
+/// validated manifest's layout, the position of the next entry, the open file's hash state and
+/// the verified facts. It owns all its data (fixed size, no heap), so it can live in a
+/// caller-allocated C block or a JavaScript object next to the bytes it was opened with.
 ///
-/// [`new`](TreeVerifier::new) checks the signature and policy (as
-/// [`StreamVerifier::new`] does), that the envelope's media type is [`TREE_MEDIA_TYPE`], the
-/// manifest's length and digest against the signed ones, and every manifest rule, before the
-/// first entry is handed out. [`next_entry`](TreeVerifier::next_entry) closes the previous
-/// file (checking its size and SHA-256) and returns the next entry; for a file, pass its bytes
-/// to [`update`](TreeVerifier::update). [`finish`](TreeVerifier::finish) fails unless every
-/// entry was visited and every file matched. Errors are sticky.
+/// [`TreeVerifier`] is this state plus the manifest it borrows; use it when a lifetime is no
+/// trouble. Here the caller passes the manifest bytes again to
+/// [`next_entry`](TreeVerifierState::next_entry) and
+/// [`manifest`](TreeVerifierState::manifest): they must be the very bytes the state was opened
+/// with (for [`from_signature`](TreeVerifierState::from_signature), the manifest part given by
+/// [`split_tree_signature`]). They are not parsed or hashed again; bytes of another length
+/// are refused ([`Error::TreeManifestMalformed`], sticky) and other bytes of the same length
+/// give meaningless entries that the files' digests will not match.
 #[derive(Clone, Debug)]
-pub struct TreeVerifier<'m> {
-    manifest: TreeManifest<'m>,
+pub struct TreeVerifierState {
     verified: Verified,
-    entries: TreeEntries<'m>,
+    manifest_len: usize,
+    exclusions_start: usize,
+    exclusion_count: u64,
+    entries_start: usize,
+    entry_count: u64,
+    // Offset of the next entry in the manifest, and how many are left.
+    next: usize,
+    left: u64,
     open: Option<OpenFile>,
     phase: TreePhase,
 }
 
-impl<'m> TreeVerifier<'m> {
+impl TreeVerifierState {
     /// Checks `envelope` under `policy`, then that it signs exactly `manifest`, then the
-    /// manifest itself.
+    /// manifest itself (as [`TreeVerifier::new`]).
     pub fn new(
         envelope: &[u8],
-        manifest: &'m [u8],
+        manifest: &[u8],
         policy: &TrustPolicy,
-    ) -> Result<TreeVerifier<'m>, Error> {
-        let (verified, manifest) = verify_tree_manifest(envelope, manifest, policy)?;
-        Ok(TreeVerifier {
-            manifest,
+    ) -> Result<TreeVerifierState, Error> {
+        let (verified, m) = verify_tree_manifest(envelope, manifest, policy)?;
+        Ok(TreeVerifierState {
             verified,
-            entries: manifest.entries(),
+            manifest_len: m.bytes.len(),
+            exclusions_start: m.exclusions_start,
+            exclusion_count: m.exclusion_count,
+            entries_start: m.entries_start,
+            entry_count: m.entry_count,
+            next: m.entries_start,
+            left: m.entry_count,
             open: None,
             phase: TreePhase::Active,
         })
     }
 
-    /// [`split_tree_signature`] then [`new`](TreeVerifier::new).
-    pub fn from_signature(sig: &'m [u8], policy: &TrustPolicy) -> Result<TreeVerifier<'m>, Error> {
+    /// [`split_tree_signature`] then [`new`](TreeVerifierState::new). Later calls take the
+    /// manifest part of `sig` (`split_tree_signature(sig)?.1`).
+    pub fn from_signature(sig: &[u8], policy: &TrustPolicy) -> Result<TreeVerifierState, Error> {
         let (envelope, manifest) = split_tree_signature(sig)?;
-        TreeVerifier::new(envelope, manifest, policy)
+        TreeVerifierState::new(envelope, manifest, policy)
     }
 
-    /// The validated manifest (its signature and digest have been checked).
-    pub fn manifest(&self) -> &TreeManifest<'m> {
-        &self.manifest
+    /// The validated manifest over `manifest`, the bytes this state was opened with (not
+    /// parsed again). Bytes of another length: [`Error::TreeManifestMalformed`].
+    pub fn manifest<'m>(&self, manifest: &'m [u8]) -> Result<TreeManifest<'m>, Error> {
+        if manifest.len() != self.manifest_len {
+            return Err(Error::TreeManifestMalformed);
+        }
+        Ok(TreeManifest {
+            bytes: manifest,
+            exclusions_start: self.exclusions_start,
+            exclusion_count: self.exclusion_count,
+            entries_start: self.entries_start,
+            entry_count: self.entry_count,
+        })
+    }
+
+    /// How many entries the manifest lists.
+    pub fn entry_count(&self) -> u64 {
+        self.entry_count
+    }
+
+    /// How many entries [`next_entry`](TreeVerifierState::next_entry) has not handed out yet.
+    pub fn entries_left(&self) -> u64 {
+        self.left
     }
 
     fn check_active(&self) -> Result<(), Error> {
@@ -598,14 +633,25 @@ impl<'m> TreeVerifier<'m> {
         Ok(())
     }
 
-    /// Closes the current file (checking its size and digest) and returns the next entry, or
-    /// `None` after the last.
-    pub fn next_entry(&mut self) -> Result<Option<TreeEntry<'m>>, Error> {
+    /// Closes the current file (checking its size and digest) and returns the next entry of
+    /// `manifest` (the bytes this state was opened with), or `None` after the last.
+    pub fn next_entry<'m>(&mut self, manifest: &'m [u8]) -> Result<Option<TreeEntry<'m>>, Error> {
         self.check_active()?;
+        if manifest.len() != self.manifest_len {
+            return Err(self.fail(Error::TreeManifestMalformed));
+        }
         self.close_file()?;
-        let Some(e) = self.entries.next() else {
+        if self.left == 0 {
             return Ok(None);
+        }
+        let mut r = Reader::new(manifest.get(self.next..).unwrap_or_default());
+        let e = match read_entry(&mut r) {
+            Ok(e) => e,
+            // Only for bytes other than the validated ones.
+            Err(e) => return Err(self.fail(e)),
         };
+        self.next = self.next.saturating_add(r.position());
+        self.left -= 1;
         if let EntryKind::File { size, sha256, .. } = e.kind {
             self.open = Some(OpenFile {
                 size,
@@ -633,12 +679,17 @@ impl<'m> TreeVerifier<'m> {
         Ok(())
     }
 
+    /// The current file's signed size and the bytes taken so far, while a file is open.
+    pub fn file_progress(&self) -> Option<(u64, u64)> {
+        self.open.as_ref().map(|f| (f.size, f.received))
+    }
+
     /// Closes the last file and returns the manifest envelope's verified facts, provided every
     /// entry was visited.
     pub fn finish(&mut self) -> Result<Verified, Error> {
         self.check_active()?;
         self.close_file()?;
-        if self.entries.left != 0 {
+        if self.left != 0 {
             return Err(self.fail(Error::TreeEntriesRemaining));
         }
         self.phase = TreePhase::Finished;
@@ -651,5 +702,76 @@ impl<'m> TreeVerifier<'m> {
             TreePhase::Failed(e) => Some(e),
             _ => None,
         }
+    }
+
+    /// Whether [`finish`](TreeVerifierState::finish) succeeded.
+    pub fn is_finished(&self) -> bool {
+        self.phase == TreePhase::Finished
+    }
+}
+
+/// Verifies a whole tree with constant memory and no heap: the signed manifest first, then
+/// every entry in manifest order and each file's bytes chunk by chunk.
+///
+/// [`new`](TreeVerifier::new) checks the signature and policy (as
+/// [`StreamVerifier::new`] does), that the envelope's media type is [`TREE_MEDIA_TYPE`], the
+/// manifest's length and digest against the signed ones, and every manifest rule, before the
+/// first entry is handed out. [`next_entry`](TreeVerifier::next_entry) closes the previous
+/// file (checking its size and SHA-256) and returns the next entry; for a file, pass its bytes
+/// to [`update`](TreeVerifier::update). [`finish`](TreeVerifier::finish) fails unless every
+/// entry was visited and every file matched. Errors are sticky.
+///
+/// It is a [`TreeVerifierState`] and the manifest it borrows.
+#[derive(Clone, Debug)]
+pub struct TreeVerifier<'m> {
+    manifest: TreeManifest<'m>,
+    state: TreeVerifierState,
+}
+
+impl<'m> TreeVerifier<'m> {
+    /// Checks `envelope` under `policy`, then that it signs exactly `manifest`, then the
+    /// manifest itself.
+    pub fn new(
+        envelope: &[u8],
+        manifest: &'m [u8],
+        policy: &TrustPolicy,
+    ) -> Result<TreeVerifier<'m>, Error> {
+        let state = TreeVerifierState::new(envelope, manifest, policy)?;
+        let manifest = state.manifest(manifest)?;
+        Ok(TreeVerifier { manifest, state })
+    }
+
+    /// [`split_tree_signature`] then [`new`](TreeVerifier::new).
+    pub fn from_signature(sig: &'m [u8], policy: &TrustPolicy) -> Result<TreeVerifier<'m>, Error> {
+        let (envelope, manifest) = split_tree_signature(sig)?;
+        TreeVerifier::new(envelope, manifest, policy)
+    }
+
+    /// The validated manifest (its signature and digest have been checked).
+    pub fn manifest(&self) -> &TreeManifest<'m> {
+        &self.manifest
+    }
+
+    /// Closes the current file (checking its size and digest) and returns the next entry, or
+    /// `None` after the last.
+    pub fn next_entry(&mut self) -> Result<Option<TreeEntry<'m>>, Error> {
+        self.state.next_entry(self.manifest.bytes)
+    }
+
+    /// Takes the next bytes of the current file; fails as soon as more than its signed size
+    /// arrive.
+    pub fn update(&mut self, chunk: &[u8]) -> Result<(), Error> {
+        self.state.update(chunk)
+    }
+
+    /// Closes the last file and returns the manifest envelope's verified facts, provided every
+    /// entry was visited.
+    pub fn finish(&mut self) -> Result<Verified, Error> {
+        self.state.finish()
+    }
+
+    /// The first error met, if it has failed.
+    pub fn error(&self) -> Option<Error> {
+        self.state.error()
     }
 }
