@@ -60,6 +60,7 @@ pub use sealed::{
 #[cfg(feature = "sign")]
 pub use sign::{sign, SignRequest, SigningKey, MAX_SIGNED_ENVELOPE_LEN};
 pub use slot::{SlotState, VerifierSlot};
+pub use tree::TreeVerifierState;
 pub use tree::{
     check_tree_path, compare_paths, encode_tree_entry, encode_tree_manifest_head,
     encode_tree_signature_head, encode_tree_signature_manifest_head, split_tree_signature,
@@ -68,5 +69,4 @@ pub use tree::{
     MAX_TREE_EXCLUSION_LEN, MAX_TREE_MANIFEST_LEN, MAX_TREE_PATH_LEN, TREE_MANIFEST_VERSION,
     TREE_MEDIA_TYPE,
 };
-pub use tree::TreeVerifierState;
 pub use verifier::{sig_structure_bytes, verify_slice, StreamVerifier, Verified};
