@@ -254,5 +254,34 @@ sed 's/"version": 1,/"version": 2,/' "$SEALED_VECTORS" >"$OUT/sealed-vectors-v2.
 refuses_sealed_v2() { ! "$OUT/sealed_vectors-asan" "$OUT/sealed-vectors-v2.json" && grep -q '"version": 2' "$OUT/sealed-vectors-v2.json"; }
 run sealed-vectors-refuse-unknown-version refuses_sealed_v2
 
+# Tree signatures: the tree vectors and misuse sequences through sealkit_tree_verifier_*, plainly,
+# under valgrind and the sanitizers, and with every allocator entry point counted.
+TREE_VECTORS=$ROOT/tests/vectors/tree-vectors.json
+run compile-tree-vectors build tree_vectors $T/tree_vectors.c $T/json.c -- "${STATIC_LIBS[@]}"
+run compile-tree-vectors-asan build tree_vectors-asan $T/tree_vectors.c $T/json.c -- "${SAN[@]}" "${STATIC_LIBS[@]}"
+run compile-tree-vectors-no-heap build tree_vectors-no-heap $T/tree_vectors.c $T/json.c -- -DCOUNT_ALLOCATIONS \
+    "$WRAP" "${STATIC_LIBS[@]}"
+run compile-tree-misuse build tree_misuse $T/tree_misuse.c $T/json.c -- "${STATIC_LIBS[@]}"
+run compile-tree-misuse-asan build tree_misuse-asan $T/tree_misuse.c $T/json.c -- "${SAN[@]}" "${STATIC_LIBS[@]}"
+run tree-vectors "$OUT/tree_vectors" "$TREE_VECTORS"
+run tree-vectors-valgrind "${VALGRIND[@]}" "$OUT/tree_vectors" "$TREE_VECTORS"
+run tree-vectors-asan "$OUT/tree_vectors-asan" "$TREE_VECTORS"
+no_heap_in_tree() { "$OUT/tree_vectors-no-heap" "$TREE_VECTORS" | grep -q "^tree_vectors: 0 allocations inside libsealkit$"; }
+run tree-vectors-no-heap no_heap_in_tree
+run tree-misuse "$OUT/tree_misuse" "$TREE_VECTORS"
+run tree-misuse-valgrind "${VALGRIND[@]}" "$OUT/tree_misuse" "$TREE_VECTORS"
+run tree-misuse-asan "$OUT/tree_misuse-asan" "$TREE_VECTORS"
+sed 's/^  "version": 1$/  "version": 2/' "$TREE_VECTORS" >"$OUT/tree-vectors-v2.json"
+refuses_tree_v2() { ! "$OUT/tree_vectors" "$OUT/tree-vectors-v2.json" && grep -q '^  "version": 2$' "$OUT/tree-vectors-v2.json"; }
+run tree-vectors-refuse-unknown-version refuses_tree_v2
+# The harness can fail: a vector file expecting another code for one case is refused.
+sed '0,/"code": 312,/s//"code": 311,/' "$TREE_VECTORS" >"$OUT/tree-vectors-wrong.json"
+catches_wrong_verdict() {
+    ! cmp -s "$TREE_VECTORS" "$OUT/tree-vectors-wrong.json" &&
+        ! "$OUT/tree_vectors" "$OUT/tree-vectors-wrong.json" 2>"$OUT/tree-wrong.err" &&
+        grep -q "expected 311" "$OUT/tree-wrong.err"
+}
+run tree-vectors-catch-a-wrong-verdict catches_wrong_verdict
+
 echo "sealkit-c: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

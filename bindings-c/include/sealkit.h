@@ -38,6 +38,7 @@
 #define SEALKIT_VERIFIER_INIT {{0}}
 #define SEALKIT_POLICY_INIT {{0}}
 #define SEALKIT_UNSEALER_INIT {{0}}
+#define SEALKIT_TREE_VERIFIER_INIT {{0}}
 
 /* Result codes. The core's stable codes (generated from sealkit::Error::ALL). */
 #define SEALKIT_ERR_ENVELOPE_TRUNCATED 100 /* malformed envelope: it ends early (truncated) */
@@ -228,6 +229,36 @@
 #define SEALKIT_SEALED_HEADER_LEN 11
 
 /*
+ Size in bytes of `sealkit_tree_verifier` (fixed by the ABI, with headroom).
+ */
+#define SEALKIT_TREE_VERIFIER_SIZE 2048
+
+/*
+ Alignment in bytes of `sealkit_tree_verifier`.
+ */
+#define SEALKIT_TREE_VERIFIER_ALIGN 16
+
+/*
+ `sealkit_tree_entry.kind` after the last entry: nothing more to read, call finish.
+ */
+#define SEALKIT_TREE_END 0
+
+/*
+ `sealkit_tree_entry.kind`: a regular file; pass its bytes to `sealkit_tree_verifier_update`.
+ */
+#define SEALKIT_TREE_FILE 1
+
+/*
+ `sealkit_tree_entry.kind`: a directory.
+ */
+#define SEALKIT_TREE_DIRECTORY 2
+
+/*
+ `sealkit_tree_entry.kind`: a symbolic link (never followed).
+ */
+#define SEALKIT_TREE_SYMLINK 3
+
+/*
  A trust policy under construction: opaque, caller-allocated. All zero bytes
  (`SEALKIT_POLICY_INIT`) or `sealkit_policy_init` give an empty policy, which trusts nothing.
  The first failed call on a policy is sticky: later calls are ignored and return it, and a
@@ -331,6 +362,60 @@ typedef struct sealkit_facts {
 typedef struct SEALKIT_ALIGNED(16) sealkit_unsealer {
   uint8_t _opaque[SEALKIT_UNSEALER_SIZE];
 } sealkit_unsealer;
+
+/*
+ A tree verifier for one tree signature file (`DIR.sig`): opaque, caller-allocated. All
+ zero bytes (`SEALKIT_TREE_VERIFIER_INIT`) or `sealkit_tree_verifier_abort` make it empty;
+ start it with `sealkit_tree_verifier_init`. It owns no heap memory (no destructor) but
+ refers to the caller's signature buffer while started.
+ */
+typedef struct SEALKIT_ALIGNED(16) sealkit_tree_verifier {
+  uint8_t _opaque[SEALKIT_TREE_VERIFIER_SIZE];
+} sealkit_tree_verifier;
+
+/*
+ One manifest entry, as `sealkit_tree_verifier_next_entry` reports it. The texts point into
+ the signature buffer given to `sealkit_tree_verifier_init` (valid as long as it is) and are
+ NOT NUL-terminated: use their lengths. Fields that do not apply to the kind are zero/NULL.
+ */
+typedef struct sealkit_tree_entry {
+  /*
+   `SEALKIT_TREE_FILE`, `_DIRECTORY`, `_SYMLINK`, or `SEALKIT_TREE_END` after the last.
+   */
+  int32_t kind;
+  /*
+   The path relative to the tree's root, `/`-separated UTF-8 (no NUL inside).
+   */
+  const char *path;
+  /*
+   Length of `path` in bytes (1 to 1024).
+   */
+  size_t path_len;
+  /*
+   File: its exact size in bytes.
+   */
+  uint64_t size;
+  /*
+   File: 1 if any execute permission bit is signed as set, else 0.
+   */
+  int32_t executable;
+  /*
+   File: the SHA-256 of its content (checked by the library; for information).
+   */
+  uint8_t sha256[32];
+  /*
+   Symlink: the link's target text, UTF-8.
+   */
+  const char *target;
+  /*
+   Length of `target` in bytes.
+   */
+  size_t target_len;
+  /*
+   Symlink: 1 if the target lexically leaves the tree (absolute, or too many `..`).
+   */
+  int32_t outside;
+} sealkit_tree_entry;
 
 #ifdef __cplusplus
 extern "C" {
@@ -651,6 +736,128 @@ size_t sealkit_unsealer_size(void);
  `SEALKIT_UNSEALER_ALIGN`.
  */
 size_t sealkit_unsealer_align(void);
+
+/*
+ Starts `state` (which must be empty: zeroed or aborted) with the tree signature file `sig`
+ (`DIR.sig`, the CBOR array `[envelope, manifest]`) under `policy`: checks the signature,
+ the policy, the envelope's tree media type, the manifest's length and digest and every
+ manifest rule before any entry is handed out. On failure the verifier is failed with that
+ error (sticky until `sealkit_tree_verifier_abort`); 402 if already started.
+
+ The library keeps a pointer into `sig`: the buffer must stay alive and unchanged until the
+ verifier is finished, aborted or discarded.
+
+ # Safety
+ `state` must point to a `sealkit_tree_verifier` that nothing else accesses during the call;
+ `sig` valid for `sig_len` bytes (NULL if 0) and for as long as the verifier is used;
+ `policy` to a `sealkit_policy`.
+ */
+SEALKIT_MUST_USE
+int sealkit_tree_verifier_init(struct sealkit_tree_verifier *state,
+                               const uint8_t *sig,
+                               size_t sig_len,
+                               const struct sealkit_policy *policy);
+
+/*
+ Closes the current file (checking its size and SHA-256: 311 too short, 312 mismatch) and
+ writes the next manifest entry to `out_entry`; after the last entry, `out_entry->kind` is
+ `SEALKIT_TREE_END`. On failure `*out_entry` is an END entry too (all zero).
+
+ # Safety
+ `state` as in `sealkit_tree_verifier_init` (with its signature buffer still valid);
+ `out_entry` valid for writes of one `sealkit_tree_entry`.
+ */
+SEALKIT_MUST_USE
+int sealkit_tree_verifier_next_entry(struct sealkit_tree_verifier *state,
+                                     struct sealkit_tree_entry *out_entry);
+
+/*
+ Absorbs the next `len` bytes of the current file (NULL allowed if `len` is 0). Fails with
+ 310 as soon as more bytes arrive than its signed size, 314 if the current entry is not a
+ file.
+
+ # Safety
+ `state` as in `sealkit_tree_verifier_init`; `chunk` valid for `len` bytes.
+ */
+SEALKIT_MUST_USE
+int sealkit_tree_verifier_update(struct sealkit_tree_verifier *state,
+                                 const uint8_t *chunk,
+                                 size_t len);
+
+/*
+ Closes the last file and checks that every entry was visited (313 if not); on success (0)
+ writes the facts of the manifest's envelope to `out_facts` (the length and digest are the
+ manifest's). On any failure `out_facts` is zeroed. A second finish fails with 400.
+
+ # Safety
+ `state` as in `sealkit_tree_verifier_init`; `out_facts` valid for writes of one
+ `sealkit_facts`.
+ */
+SEALKIT_MUST_USE
+int sealkit_tree_verifier_finish(struct sealkit_tree_verifier *state,
+                                 struct sealkit_facts *out_facts);
+
+/*
+ Empties `state` whatever it holds (all bytes zeroed), releasing the signature buffer.
+ Returns 0, or 600 for NULL.
+
+ # Safety
+ `state` must point to `SEALKIT_TREE_VERIFIER_SIZE` writable bytes that nothing else
+ accesses.
+ */
+int sealkit_tree_verifier_abort(struct sealkit_tree_verifier *state);
+
+/*
+ Reports the state (`SEALKIT_STATE_EMPTY` before init, `_ACTIVE`, `_FINISHED`, `_FAILED`)
+ in `out_state` and the sticky error in `out_error` (else 0).
+
+ # Safety
+ `state` must point to a `sealkit_tree_verifier` that nothing else accesses during the
+ call; `out_state` and `out_error` valid for writes of one `int`.
+ */
+SEALKIT_MUST_USE
+int sealkit_tree_verifier_state(struct sealkit_tree_verifier *state,
+                                int *out_state,
+                                int *out_error);
+
+/*
+ Counts of a started tree verifier: the manifest's entries, the entries not handed out
+ yet, and its exclusion patterns. Returns 0, or the sticky error / 401 (not started; this
+ does not fail the verifier).
+
+ # Safety
+ As `sealkit_tree_verifier_state`, with `uint64_t` outputs.
+ */
+SEALKIT_MUST_USE
+int sealkit_tree_verifier_counts(struct sealkit_tree_verifier *state,
+                                 uint64_t *out_entry_count,
+                                 uint64_t *out_entries_left,
+                                 uint64_t *out_exclusion_count);
+
+/*
+ The exclusion pattern number `index` (from 0, in the manifest's sorted order) of a started
+ verifier: `*out_pattern` points into the signature buffer (not NUL-terminated, UTF-8) and
+ `*out_len` is its length; both NULL/0 when `index` is past the last. Returns 0, or the
+ sticky error / 401 (not started; this does not fail the verifier).
+
+ # Safety
+ `state` as in `sealkit_tree_verifier_state`; `out_pattern` and `out_len` valid for writes.
+ */
+SEALKIT_MUST_USE
+int sealkit_tree_verifier_exclusion(struct sealkit_tree_verifier *state,
+                                    size_t index,
+                                    const char **out_pattern,
+                                    size_t *out_len);
+
+/*
+ `SEALKIT_TREE_VERIFIER_SIZE`, for callers that allocate at run time.
+ */
+size_t sealkit_tree_verifier_size(void);
+
+/*
+ `SEALKIT_TREE_VERIFIER_ALIGN`.
+ */
+size_t sealkit_tree_verifier_align(void);
 
 #ifdef __cplusplus
 }  // extern "C"

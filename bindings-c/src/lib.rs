@@ -1063,3 +1063,6 @@ mod tests;
 
 mod sealed;
 pub use sealed::*;
+
+mod tree;
+pub use tree::*;
