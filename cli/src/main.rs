@@ -102,6 +102,14 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             oci::sign(&args).map(|()| ExitCode::SUCCESS)?
         }
         Command::Verify(args) if oci::is_image_target(&args.file) => oci::verify(&args),
+        Command::Sign(sign::SignArgs {
+            platform: Some(_), ..
+        })
+        | Command::Verify(verify::VerifyArgs {
+            platform: Some(_), ..
+        }) => Err(CliError::Usage(
+            "--platform applies only to image targets (oci:, docker-archive:, registry://)".into(),
+        ))?,
         Command::Sign(args) if tree::is_tree_target(&args.file) || !args.exclude.is_empty() => {
             tree::sign(&args).map(|()| ExitCode::SUCCESS)?
         }

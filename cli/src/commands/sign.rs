@@ -109,6 +109,11 @@ pub struct SignArgs {
     /// without `/` matches a name at any depth). The patterns are signed in the manifest.
     #[arg(long, value_name = "PATTERN")]
     pub exclude: Vec<String>,
+
+    /// When FILE is an image index: sign this platform's manifest (`OS/ARCH[/VARIANT]`)
+    /// instead of the index.
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    pub platform: Option<String>,
 }
 
 /// Everything the envelope states besides the digest and length.

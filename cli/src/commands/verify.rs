@@ -45,6 +45,11 @@ pub struct VerifyArgs {
     /// Print one JSON object on standard output instead of text.
     #[arg(long)]
     pub json: bool,
+
+    /// For an image index: verify the signature of this platform's manifest
+    /// (`OS/ARCH[/VARIANT]`) instead of the index's.
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    pub platform: Option<String>,
 }
 
 /// Reads an envelope file; anything over the core's limit is cut at one byte past it, which

@@ -16,13 +16,12 @@ use oci_client::{Client, Reference};
 use serde_json::{json, Value};
 use tokio::runtime::Runtime;
 
-use super::content::{parse_json, Descriptor};
-use super::layout::{artifact_manifest, referrers_tag, FoundSignature};
-use super::{
-    codes, BlobDigest, OciError, Opened, Store, DOCKER_LIST, DOCKER_MANIFEST, MAX_JSON_LEN,
-    OCI_INDEX, OCI_MANIFEST, SIGNATURE_TYPE,
-};
 use sealkit::MAX_ENVELOPE_LEN;
+use sealkit_artifacts::oci::{
+    artifact_manifest, codes, parse_json, referrers_tag, signature_layer, ArtifactLayer,
+    BlobDigest, FoundSignature, OciError, Opened, RemoteStore, Store, DOCKER_LIST, DOCKER_MANIFEST,
+    MAX_JSON_LEN, OCI_INDEX, OCI_MANIFEST, SIGNATURE_TYPE,
+};
 
 const ACCEPT: [&str; 4] = [OCI_MANIFEST, OCI_INDEX, DOCKER_MANIFEST, DOCKER_LIST];
 
@@ -149,113 +148,6 @@ impl RegistryStore {
             .map_err(|e| err(format!("cannot push manifest {r}: {e}")))?;
         Ok(())
     }
-
-    /// Pushes `envelope` as a referrer of `subject` and lists it under the referrers tag.
-    pub fn store_signature(
-        &self,
-        subject_media_type: &str,
-        subject: &BlobDigest,
-        subject_size: u64,
-        envelope: &[u8],
-    ) -> Result<BlobDigest, OciError> {
-        let env = self.push_blob(envelope)?;
-        self.push_blob(b"{}")?;
-        let bytes = artifact_manifest(
-            subject_media_type,
-            subject,
-            subject_size,
-            &env,
-            envelope.len(),
-        );
-        let digest = BlobDigest::sha256_of(&bytes);
-        self.push_manifest(&self.by_digest(&digest), &bytes, OCI_MANIFEST)?;
-        let tag = self.by_tag(&referrers_tag(subject));
-        let mut listed: Vec<Value> = match self.manifest(&tag)? {
-            Some(b) => parse_json(&b, "referrers index")
-                .ok()
-                .and_then(|v| v.get("manifests").and_then(Value::as_array).cloned())
-                .unwrap_or_default(),
-            None => Vec::new(),
-        };
-        let desc = json!({"mediaType": OCI_MANIFEST, "digest": digest.to_string(),
-            "size": bytes.len(), "artifactType": SIGNATURE_TYPE});
-        if !listed.iter().any(|m| m.get("digest") == desc.get("digest")) {
-            listed.push(desc);
-        }
-        let index = json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": listed});
-        let index = serde_json::to_vec(&index).unwrap_or_default();
-        self.push_manifest(&tag, &index, OCI_INDEX)?;
-        Ok(digest)
-    }
-
-    /// The sealkit signatures of `subject`: the referrers API where the registry has it, else
-    /// the referrers tag.
-    pub fn find_signatures(
-        &self,
-        subject: &BlobDigest,
-        notes: &mut Vec<String>,
-    ) -> Result<Vec<FoundSignature>, OciError> {
-        let index = self
-            .rt
-            .block_on(
-                self.client
-                    .pull_referrers(&self.by_digest(subject), Some(SIGNATURE_TYPE)),
-            )
-            .map_err(|e| err(format!("cannot list referrers: {e}")))?;
-        let mut found = Vec::new();
-        for entry in index.manifests {
-            let Some(d) = BlobDigest::parse(&entry.digest) else {
-                continue;
-            };
-            let Some(bytes) = self.manifest(&self.by_digest(&d))? else {
-                notes.push(format!("referrer {d} is missing"));
-                continue;
-            };
-            if BlobDigest::sha256_of(&bytes) != d {
-                notes.push(format!("referrer {d} does not match its digest"));
-                continue;
-            }
-            let Ok(v) = parse_json(&bytes, "signature artifact") else {
-                continue;
-            };
-            let ok = v.get("artifactType").and_then(Value::as_str) == Some(SIGNATURE_TYPE)
-                && v.get("subject")
-                    .and_then(|s| s.get("digest"))
-                    .and_then(Value::as_str)
-                    == Some(subject.to_string().as_str());
-            if !ok {
-                continue;
-            }
-            let layer = v
-                .get("layers")
-                .and_then(Value::as_array)
-                .and_then(|a| a.first())
-                .and_then(|l| Descriptor::parse(l).ok());
-            let Some(layer) = layer else {
-                notes.push(format!("referrer {d} has no envelope layer"));
-                continue;
-            };
-            let Some((r, size)) = self.open_blob(&layer.digest)? else {
-                notes.push(format!("the envelope of referrer {d} is missing"));
-                continue;
-            };
-            let mut envelope = Vec::new();
-            r.take((MAX_ENVELOPE_LEN as u64 + 1).min(size))
-                .read_to_end(&mut envelope)
-                .map_err(|e| err(format!("cannot pull {}: {e}", layer.digest)))?;
-            if BlobDigest::sha256_of(&envelope) != layer.digest {
-                notes.push(format!(
-                    "the envelope of referrer {d} does not match its digest"
-                ));
-                continue;
-            }
-            found.push(FoundSignature {
-                source: format!("referrer {d}"),
-                envelope,
-            });
-        }
-        Ok(found)
-    }
 }
 
 /// Reads a blob stream chunk by chunk, driving the runtime for each chunk.
@@ -314,4 +206,116 @@ impl Store for RegistryStore {
     fn name(&self) -> String {
         format!("registry://{}/{}", self.registry, self.repository)
     }
+}
+
+impl RemoteStore for RegistryStore {
+    fn manifest_bytes(&self) -> Result<Option<Vec<u8>>, OciError> {
+        self.manifest(&self.reference)
+    }
+
+    /// Pushes `envelope` as a referrer of `subject` and lists it under the referrers tag.
+    fn store_signature(
+        &self,
+        subject_media_type: &str,
+        subject: &BlobDigest,
+        subject_size: u64,
+        envelope: &[u8],
+    ) -> Result<BlobDigest, OciError> {
+        let env = self.push_blob(envelope)?;
+        self.push_blob(b"{}")?;
+        let bytes = artifact_manifest(
+            subject_media_type,
+            subject,
+            subject_size,
+            &env,
+            envelope.len(),
+        );
+        let digest = BlobDigest::sha256_of(&bytes);
+        self.push_manifest(&self.by_digest(&digest), &bytes, OCI_MANIFEST)?;
+        let tag = self.by_tag(&referrers_tag(subject));
+        let mut listed: Vec<Value> = match self.manifest(&tag)? {
+            Some(b) => parse_json(&b, "referrers index")
+                .ok()
+                .and_then(|v| v.get("manifests").and_then(Value::as_array).cloned())
+                .unwrap_or_default(),
+            None => Vec::new(),
+        };
+        let desc = json!({"mediaType": OCI_MANIFEST, "digest": digest.to_string(),
+            "size": bytes.len(), "artifactType": SIGNATURE_TYPE});
+        if !listed.iter().any(|m| m.get("digest") == desc.get("digest")) {
+            listed.push(desc);
+        }
+        let index = json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": listed});
+        let index = serde_json::to_vec(&index).unwrap_or_default();
+        self.push_manifest(&tag, &index, OCI_INDEX)?;
+        Ok(digest)
+    }
+
+    /// The sealkit signatures of `subject`: the referrers API where the registry has it, else
+    /// the referrers tag.
+    fn find_signatures(
+        &self,
+        subject: &BlobDigest,
+        notes: &mut Vec<String>,
+    ) -> Result<Vec<FoundSignature>, OciError> {
+        let index = self
+            .rt
+            .block_on(
+                self.client
+                    .pull_referrers(&self.by_digest(subject), Some(SIGNATURE_TYPE)),
+            )
+            .map_err(|e| err(format!("cannot list referrers: {e}")))?;
+        let mut found = Vec::new();
+        for entry in index.manifests {
+            let Some(d) = BlobDigest::parse(&entry.digest) else {
+                continue;
+            };
+            let Some(bytes) = self.manifest(&self.by_digest(&d))? else {
+                notes.push(format!("referrer {d} is missing"));
+                continue;
+            };
+            if BlobDigest::sha256_of(&bytes) != d {
+                notes.push(format!("referrer {d} does not match its digest"));
+                continue;
+            }
+            let Ok(v) = parse_json(&bytes, "signature artifact") else {
+                continue;
+            };
+            let layer = match signature_layer(&v, subject) {
+                ArtifactLayer::NotOurs => continue,
+                ArtifactLayer::NoLayer => {
+                    notes.push(format!("referrer {d} has no envelope layer"));
+                    continue;
+                }
+                ArtifactLayer::Layer(l) => l,
+            };
+            let Some((r, size)) = self.open_blob(&layer.digest)? else {
+                notes.push(format!("the envelope of referrer {d} is missing"));
+                continue;
+            };
+            let mut envelope = Vec::new();
+            r.take((MAX_ENVELOPE_LEN as u64 + 1).min(size))
+                .read_to_end(&mut envelope)
+                .map_err(|e| err(format!("cannot pull {}: {e}", layer.digest)))?;
+            if BlobDigest::sha256_of(&envelope) != layer.digest {
+                notes.push(format!(
+                    "the envelope of referrer {d} does not match its digest"
+                ));
+                continue;
+            }
+            found.push(FoundSignature {
+                source: format!("referrer {d}"),
+                envelope,
+            });
+        }
+        Ok(found)
+    }
+    fn as_store(&self) -> &dyn Store {
+        self
+    }
+}
+
+/// Opens a registry reference for `sealkit_artifacts::oci` (its `Connect` hook).
+pub fn connect(spec: &str) -> Result<Box<dyn RemoteStore>, OciError> {
+    Ok(Box::new(RegistryStore::connect(spec)?))
 }

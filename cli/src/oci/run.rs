@@ -1,211 +1,18 @@
-//! `sealkit sign` and `sealkit verify` on image targets.
+//! `sealkit sign` and `sealkit verify` on image targets: arguments in, verdicts out; the work is
+//! `sealkit_artifacts::oci`'s.
 
-use std::collections::BTreeSet;
 use std::process::ExitCode;
 
-use sealkit::{
-    ArtifactHasher, ContentType, Envelope, HashAlg, SignRequest, StreamVerifier, TrustPolicy,
-    Verified, MAX_SIGNED_ENVELOPE_LEN,
-};
+use sealkit::{ContentType, HashAlg};
+use sealkit_artifacts::oci::{self, ImageVerification, OciError, Report, Target};
+use sealkit_artifacts::SignClaims;
 use serde_json::{json, Value};
 
-use super::archive::{full_name, legacy_image, TarStore};
-use super::content::{check_docker_config, check_manifest, manifest_media_type, Report};
-use super::layout::{self, entries, find_signatures, open_dir, parse_layout, select, DirStore};
-use super::registry::RegistryStore;
-use super::{
-    codes, read_small, BlobDigest, OciError, Store, Target, CONTAINERD_NAME, DOCKER_CONFIG,
-    MAX_JSON_LEN, REF_NAME,
-};
+use super::registry;
 use crate::commands::sign::{check_claims, issued_at, load_key, Claims, HashArg, SignArgs};
 use crate::commands::verify::{build_policy, read_envelope, VerifyArgs};
 use crate::error::{CliError, CliResult, EXIT_REJECTED, EXIT_USAGE};
 use crate::output::{verified_json, verified_lines};
-use crate::read::with_suffix;
-
-/// Where an image's blobs are.
-enum Source {
-    Dir(DirStore),
-    Tar(TarStore),
-    Registry(Box<RegistryStore>),
-}
-
-impl Source {
-    fn store(&self) -> &dyn Store {
-        match self {
-            Source::Dir(d) => d,
-            Source::Tar(t) => t,
-            Source::Registry(r) => r.as_ref(),
-        }
-    }
-}
-
-/// A resolved image: the exact bytes that are signed and where the rest is.
-struct Image {
-    source: Source,
-    /// `index.json`, when the image is in an OCI layout (directory or inside an archive).
-    index: Option<Value>,
-    /// The manifest (or, for a legacy `docker save` archive, the configuration).
-    bytes: Vec<u8>,
-    media_type: String,
-    digest: BlobDigest,
-    /// The default subject: the tag or image name.
-    reference: Option<String>,
-    /// Layer paths of a legacy archive image.
-    legacy_layers: Option<Vec<String>>,
-}
-
-fn read_manifest(store: &dyn Store, d: &super::content::Descriptor) -> Result<Vec<u8>, OciError> {
-    read_small(store, &d.digest, MAX_JSON_LEN)?.ok_or_else(|| {
-        OciError::reject(
-            codes::BLOB_MISSING,
-            format!("the manifest {} is absent from {}", d.digest, store.name()),
-        )
-    })
-}
-
-fn resolve(target: &Target, legacy: bool) -> Result<Image, OciError> {
-    match target {
-        Target::Layout { dir, tag } => {
-            let (store, index) = open_dir(dir)?;
-            let list = entries(&index)?;
-            let names = |d: &super::content::Descriptor| {
-                d.annotation(REF_NAME)
-                    .map(str::to_string)
-                    .into_iter()
-                    .collect()
-            };
-            let d = select(&list, tag.as_deref(), names, &store.name())?;
-            let bytes = read_manifest(&store, d)?;
-            let media_type = manifest_media_type(&bytes, d.media_type.as_deref())?;
-            let reference = tag
-                .clone()
-                .or_else(|| d.annotation(REF_NAME).map(str::to_string));
-            Ok(Image {
-                digest: BlobDigest::sha256_of(&bytes),
-                source: Source::Dir(store),
-                index: Some(index),
-                bytes,
-                media_type,
-                reference,
-                legacy_layers: None,
-            })
-        }
-        Target::Registry { reference } => {
-            let reg = RegistryStore::connect(reference)?;
-            let bytes = reg.manifest(&reg.reference)?.ok_or_else(|| {
-                OciError::usage(
-                    codes::IMAGE_NOT_FOUND,
-                    format!("{} has no image {}", reg.name(), reg.reference),
-                )
-            })?;
-            let media_type = manifest_media_type(&bytes, None)?;
-            let reference = Some(reference.clone());
-            Ok(Image {
-                digest: BlobDigest::sha256_of(&bytes),
-                source: Source::Registry(Box::new(reg)),
-                index: None,
-                bytes,
-                media_type,
-                reference,
-                legacy_layers: None,
-            })
-        }
-        Target::DockerArchive { file, reference } => {
-            let tar = TarStore::open(file)?;
-            if !legacy && tar.has("index.json") && tar.has("oci-layout") {
-                let layout_bytes = tar.read_small_path("oci-layout")?.unwrap_or_default();
-                let index_bytes = tar.read_small_path("index.json")?.unwrap_or_default();
-                let index = parse_layout(&layout_bytes, &index_bytes, &tar.name())?;
-                let list = entries(&index)?;
-                let names = |d: &super::content::Descriptor| {
-                    let mut v: Vec<String> = Vec::new();
-                    if let Some(n) = d.annotation(CONTAINERD_NAME) {
-                        v.push(n.to_string());
-                        v.push(full_name(n));
-                    }
-                    if let Some(n) = d.annotation(REF_NAME) {
-                        v.push(n.to_string());
-                    }
-                    v
-                };
-                let d = match select(&list, reference.as_deref(), names, &tar.name()) {
-                    Ok(d) => d,
-                    Err(e) => match reference {
-                        Some(r) => {
-                            select(&list, Some(&full_name(r)), names, &tar.name()).map_err(|_| e)?
-                        }
-                        None => return Err(e),
-                    },
-                };
-                let bytes = read_manifest(&tar, d)?;
-                let media_type = manifest_media_type(&bytes, d.media_type.as_deref())?;
-                let name = d
-                    .annotation(CONTAINERD_NAME)
-                    .map(str::to_string)
-                    .or_else(|| reference.clone())
-                    .or_else(|| d.annotation(REF_NAME).map(str::to_string));
-                return Ok(Image {
-                    digest: BlobDigest::sha256_of(&bytes),
-                    source: Source::Tar(tar),
-                    index: Some(index),
-                    bytes,
-                    media_type,
-                    reference: name,
-                    legacy_layers: None,
-                });
-            }
-            let img = legacy_image(&tar, reference.as_deref())?;
-            let bytes = tar.read_small_path(&img.config)?.ok_or_else(|| {
-                OciError::reject(
-                    codes::BLOB_MISSING,
-                    format!(
-                        "the image configuration {} is absent from {}",
-                        img.config,
-                        tar.name()
-                    ),
-                )
-            })?;
-            let name = reference.clone().or_else(|| img.tags.first().cloned());
-            Ok(Image {
-                digest: BlobDigest::sha256_of(&bytes),
-                source: Source::Tar(tar),
-                index: None,
-                bytes,
-                media_type: DOCKER_CONFIG.to_string(),
-                reference: name,
-                legacy_layers: Some(img.layers),
-            })
-        }
-    }
-}
-
-/// Re-hashes everything the (verified) image bytes reference.
-fn check_content(image: &Image) -> Result<Report, OciError> {
-    let mut report = Report::default();
-    report.reached.insert(image.digest.clone());
-    match (&image.legacy_layers, &image.source) {
-        (Some(layers), Source::Tar(tar)) => {
-            check_docker_config(tar, &image.bytes, layers, &mut report)?;
-        }
-        _ => {
-            let name = if image.media_type.contains("index") || image.media_type.contains("list") {
-                "the image index"
-            } else {
-                "the manifest"
-            };
-            check_manifest(
-                image.source.store(),
-                &image.bytes,
-                &image.media_type,
-                name,
-                0,
-                &mut report,
-            )?;
-        }
-    }
-    Ok(report)
-}
 
 fn failures_text(report: &Report) -> String {
     report
@@ -238,17 +45,20 @@ pub fn sign(args: &SignArgs, target: &Target) -> CliResult<()> {
                 .into(),
         ));
     }
-    let image = resolve(target, false).map_err(oci_to_cli)?;
+    let mut image = oci::resolve(target, false, Some(&registry::connect)).map_err(oci_to_cli)?;
+    if let Some(p) = &args.platform {
+        image = oci::select_platform(image, p).map_err(oci_to_cli)?;
+    }
     // Refuse to sign an image whose blobs are already broken.
-    let report = check_content(&image).map_err(oci_to_cli)?;
-    if !report.failures.is_empty() {
-        return Err(CliError::Usage(format!(
+    let report = image.check_for_signing().map_err(|e| match &e.report {
+        Some(r) => CliError::Usage(format!(
             "{}: not signed, {} blob(s) do not match the manifest:{}",
             target.display(),
-            report.failures.len(),
-            failures_text(&report)
-        )));
-    }
+            r.failures.len(),
+            failures_text(r)
+        )),
+        None => oci_to_cli(e),
+    })?;
     let subject = match (&args.subject, &image.reference) {
         (Some(s), _) | (None, Some(s)) => s.clone(),
         (None, None) => {
@@ -268,67 +78,34 @@ pub fn sign(args: &SignArgs, target: &Target) -> CliResult<()> {
     };
     check_claims(&claims)?;
     let key = load_key(&args.key, args.passphrase_file.as_deref())?;
-    let mut hasher = ArtifactHasher::new(HashAlg::Sha256);
-    hasher.update(&image.bytes);
-    let req = SignRequest {
+    let req = SignClaims {
         alg: claims.alg,
-        digest: hasher.finalize(),
-        length: image.bytes.len() as u64,
-        content_type: claims.content_type,
+        hash: claims.hash,
         subject: claims.subject,
         issuer: claims.issuer,
         issued_at: claims.issued_at,
         version: claims.version,
     };
-    let mut out = [0u8; MAX_SIGNED_ENVELOPE_LEN];
-    let n = sealkit::sign(&key, &req, &mut out).map_err(|error| CliError::BadArgument {
+    let signed = oci::sign_image(&image, &key, &req).map_err(|error| CliError::BadArgument {
         error,
         context: "cannot sign".into(),
     })?;
-    let envelope = out.get(..n).unwrap_or_default();
-    let stored = match (&args.output, target) {
-        (Some(o), _) => {
+    let envelope = signed.envelope.as_slice();
+    let stored = match &args.output {
+        Some(o) => {
             std::fs::write(o, envelope).map_err(|e| CliError::write(o, e))?;
             o.display().to_string()
         }
-        (None, Target::Layout { dir, .. }) => {
-            let d = layout::store_signature(
-                dir,
-                &image.media_type,
-                &image.digest,
-                image.bytes.len() as u64,
-                envelope,
-            )
-            .map_err(oci_to_cli)?;
-            format!(
-                "referrer {d} in {} (tag {})",
-                target.display(),
-                layout::referrers_tag(&image.digest)
-            )
-        }
-        (None, Target::Registry { .. }) => {
-            let Source::Registry(reg) = &image.source else {
-                return Err(CliError::Usage("registry target without a registry".into()));
-            };
-            let d = reg
-                .store_signature(
-                    &image.media_type,
-                    &image.digest,
-                    image.bytes.len() as u64,
-                    envelope,
-                )
-                .map_err(oci_to_cli)?;
-            format!(
-                "referrer {d} in {} (tag {})",
-                reg.name(),
-                layout::referrers_tag(&image.digest)
-            )
-        }
-        (None, Target::DockerArchive { file, .. }) => {
-            let o = with_suffix(file, ".sig");
-            std::fs::write(&o, envelope).map_err(|e| CliError::write(&o, e))?;
-            o.display().to_string()
-        }
+        None => match oci::store_signature(target, &image, envelope).map_err(oci_to_cli)? {
+            Some(place) => place,
+            None => {
+                let o = target
+                    .default_signature()
+                    .ok_or_else(|| CliError::Usage("give the signature file with -o".into()))?;
+                std::fs::write(&o, envelope).map_err(|e| CliError::write(&o, e))?;
+                o.display().to_string()
+            }
+        },
     };
     outln!("Signed image {}", target.display());
     outln!("  signature:  {stored}");
@@ -339,6 +116,9 @@ pub fn sign(args: &SignArgs, target: &Target) -> CliResult<()> {
     }
     if let Some(v) = claims.version {
         outln!("  version:    {v}");
+    }
+    if let Some((p, index)) = &image.platform {
+        outln!("  platform:   {p} (from image index {index}, which is not signed)");
     }
     outln!(
         "  signed:     {} ({}, {} bytes)",
@@ -360,7 +140,7 @@ struct Failed {
     name: &'static str,
     message: String,
     exit: u8,
-    report: Option<Report>,
+    report: Option<Box<Report>>,
 }
 
 impl From<OciError> for Failed {
@@ -370,7 +150,7 @@ impl From<OciError> for Failed {
             name: e.code.1,
             message: e.message,
             exit: if e.rejects { EXIT_REJECTED } else { EXIT_USAGE },
-            report: None,
+            report: e.report,
         }
     }
 }
@@ -387,170 +167,25 @@ impl From<CliError> for Failed {
     }
 }
 
-struct Success {
-    verified: Verified,
-    image: Image,
-    signature: String,
-    report: Report,
-    unreferenced: Vec<String>,
-}
-
-fn verify_envelope(
-    envelope: &[u8],
-    policy: &TrustPolicy,
-    bytes: &[u8],
-) -> Result<Verified, sealkit::Error> {
-    let mut v = StreamVerifier::new(envelope, policy)?;
-    v.update(bytes)?;
-    v.finish()
-}
-
-fn run_verify(args: &VerifyArgs, target: &Target) -> Result<Success, Failed> {
+fn run_verify(args: &VerifyArgs, target: &Target) -> Result<ImageVerification, Failed> {
     let policy = build_policy(
         &args.keys,
         args.identity.as_deref(),
         args.subject.as_deref(),
         args.min_version,
     )?;
-    let sig_path = match (&args.sig, target) {
-        (Some(s), _) => Some(s.clone()),
-        (None, Target::DockerArchive { file, .. }) => Some(with_suffix(file, ".sig")),
-        (None, Target::Layout { .. } | Target::Registry { .. }) => None,
-    };
+    let sig_path = args.sig.clone().or_else(|| target.default_signature());
     let given = match &sig_path {
         Some(p) => Some((p.display().to_string(), read_envelope(p)?)),
         None => None,
     };
-    // Which bytes an archive signature covers follows from its (still unverified) content
-    // type; the verified content type is compared with the image's below.
-    let legacy = given.as_ref().is_some_and(|(_, e)| {
-        Envelope::parse(e)
-            .is_ok_and(|e| e.unverified_content_type().media_type() == Some(DOCKER_CONFIG))
-    });
-    let image = resolve(target, legacy)?;
-    let mut notes = Vec::new();
-    let mut reached = BTreeSet::new();
-    let candidates: Vec<(String, Vec<u8>)> = match given {
-        Some(g) => vec![g],
-        None => {
-            let found = match (&image.index, &image.source) {
-                (_, Source::Registry(reg)) => reg.find_signatures(&image.digest, &mut notes)?,
-                (Some(index), _) => find_signatures(
-                    image.source.store(),
-                    index,
-                    &image.digest,
-                    &mut notes,
-                    &mut reached,
-                )?,
-                (None, _) => Vec::new(),
-            };
-            found.into_iter().map(|f| (f.source, f.envelope)).collect()
-        }
-    };
-    if candidates.is_empty() {
-        let mut m = format!(
-            "no sealkit signature of manifest {} is stored in {} (give one with --sig)",
-            image.digest,
-            image.source.store().name()
-        );
-        for n in &notes {
-            m.push_str("; ");
-            m.push_str(n);
-        }
-        return Err(OciError::reject(codes::SIGNATURE_NOT_FOUND, m).into());
-    }
-    let mut first_error = None;
-    let mut chosen = None;
-    for (source, env) in &candidates {
-        match verify_envelope(env, &policy, &image.bytes) {
-            Ok(v) => {
-                chosen = Some((v, source.clone()));
-                break;
-            }
-            Err(e) => {
-                if first_error.is_none() {
-                    first_error = Some((e, source.clone()));
-                }
-            }
-        }
-    }
-    let Some((verified, signature)) = chosen else {
-        let (e, source) = first_error.unwrap_or((sealkit::Error::BadSignature, String::new()));
-        let what = if image.legacy_layers.is_some() {
-            "image configuration"
-        } else {
-            "manifest"
-        };
-        let mut message = format!(
-            "{} (signature {source}, {what} {})",
-            e.message(),
-            image.digest
-        );
-        if candidates.len() > 1 {
-            message.push_str(&format!(
-                "; none of the {} signatures verified",
-                candidates.len()
-            ));
-        }
-        return Err(Failed {
-            code: e.code(),
-            name: e.name(),
-            message,
-            exit: EXIT_REJECTED,
-            report: None,
-        });
-    };
-    if verified.content_type().media_type() != Some(image.media_type.as_str()) {
-        return Err(OciError::reject(
-            codes::MEDIA_TYPE_MISMATCH,
-            format!(
-                "the signature is for content of type {}, the image is {}",
-                crate::output::content_type(verified.content_type()),
-                image.media_type
-            ),
-        )
-        .into());
-    }
-    let mut report = check_content(&image)?;
-    if !report.failures.is_empty() {
-        let n = report.failures.len();
-        let r = std::mem::take(&mut report);
-        return Err(Failed {
-            code: codes::IMAGE_CONTENT_MISMATCH.0,
-            name: codes::IMAGE_CONTENT_MISMATCH.1,
-            message: format!(
-                "the signature and the manifest verified, but {n} blob(s) do not match it"
-            ),
-            exit: EXIT_REJECTED,
-            report: Some(r),
-        });
-    }
-    let unreferenced = match (&image.source, target) {
-        (Source::Dir(d), Target::Layout { .. }) => {
-            if args.sig.is_some() {
-                // Signatures stored in the layout are part of it even when --sig is used.
-                if let Some(index) = &image.index {
-                    let _ = find_signatures(
-                        d as &dyn Store,
-                        index,
-                        &image.digest,
-                        &mut Vec::new(),
-                        &mut reached,
-                    );
-                }
-            }
-            reached.extend(report.reached.iter().cloned());
-            layout::unreferenced(&d.dir, &reached)
-        }
-        _ => Vec::new(),
-    };
-    Ok(Success {
-        verified,
-        image,
-        signature,
-        report,
-        unreferenced,
-    })
+    Ok(oci::verify_image(
+        target,
+        given,
+        &policy,
+        args.platform.as_deref(),
+        Some(&registry::connect),
+    )?)
 }
 
 /// Runs `sealkit verify` on an image target and prints the verdict; returns the exit code.
@@ -566,6 +201,10 @@ pub fn verify(args: &VerifyArgs, target: &Target) -> ExitCode {
                 obj.insert("signature".into(), json!(s.signature));
                 obj.insert("manifest_digest".into(), json!(s.image.digest.to_string()));
                 obj.insert("media_type".into(), json!(s.image.media_type));
+                if let Some((p, index)) = &s.image.platform {
+                    obj.insert("platform".into(), json!(p));
+                    obj.insert("index_digest".into(), json!(index.to_string()));
+                }
                 obj.insert("blobs_checked".into(), json!(s.report.checked));
                 obj.insert("bytes_checked".into(), json!(s.report.bytes));
                 obj.insert("unreferenced_blobs".into(), json!(s.unreferenced));
@@ -597,6 +236,9 @@ pub fn verify(args: &VerifyArgs, target: &Target) -> ExitCode {
                     target.display(),
                     s.signature
                 );
+                if let Some((p, index)) = &s.image.platform {
+                    outln!("  {:<13} {p} (from image index {index})", "platform:");
+                }
                 outln!(
                     "  {:<13} {} ({}, {} bytes)",
                     "signed:",

@@ -11,7 +11,7 @@ use super::{
     codes, read_small, BlobDigest, OciError, Opened, Store, DOCKER_LIST, DOCKER_MANIFEST,
     MAX_DEPTH, MAX_JSON_LEN, OCI_INDEX, OCI_MANIFEST,
 };
-use crate::output::hex;
+use crate::hex;
 
 /// A content descriptor.
 #[derive(Debug, Clone)]
@@ -97,13 +97,29 @@ pub struct Failure {
     pub message: String,
 }
 
+/// One blob that was checked, and its verdict.
+#[derive(Debug, Clone)]
+pub struct BlobCheck {
+    /// What the blob is, e.g. `layer 2` or `config of manifest linux/arm64 (entry 2) of the
+    /// image index`.
+    pub role: String,
+    /// The descriptor's digest (for a legacy archive layer: its diff id).
+    pub digest: String,
+    /// The size checked (the descriptor's, else the blob's).
+    pub size: u64,
+    /// Whether the blob matched; otherwise [`Report::failures`] says why.
+    pub ok: bool,
+}
+
 /// What checking an image found.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Report {
     /// Blobs checked (manifests of an index, configs, layers).
     pub checked: usize,
     /// Bytes re-hashed.
     pub bytes: u64,
+    /// Every blob checked, in the order checked.
+    pub blobs: Vec<BlobCheck>,
     /// Every failure.
     pub failures: Vec<Failure>,
     /// Every blob reached (for the unreferenced-blob report).
@@ -181,7 +197,8 @@ pub fn manifest_media_type(
     Ok(mt.to_string())
 }
 
-/// Streams a blob through its descriptor's hash with a fixed buffer; returns a failure, if any.
+/// Streams a blob through its descriptor's hash with a fixed buffer and records the verdict in
+/// `report` (failures included); an error only when the store cannot be read.
 fn check_blob(
     store: &dyn Store,
     digest: &BlobDigest,
@@ -189,6 +206,25 @@ fn check_blob(
     role: &str,
     report: &mut Report,
 ) -> Result<(), OciError> {
+    let before = report.failures.len();
+    let size = check_blob_inner(store, digest, expected_size, role, report)?;
+    report.blobs.push(BlobCheck {
+        role: role.to_string(),
+        digest: digest.to_string(),
+        size: expected_size.or(size).unwrap_or(0),
+        ok: report.failures.len() == before,
+    });
+    Ok(())
+}
+
+/// [`check_blob`] without the record; returns the blob's actual size when it exists.
+fn check_blob_inner(
+    store: &dyn Store,
+    digest: &BlobDigest,
+    expected_size: Option<u64>,
+    role: &str,
+    report: &mut Report,
+) -> Result<Option<u64>, OciError> {
     report.checked += 1;
     report.reached.insert(digest.clone());
     let fail = |code, message: String| Failure {
@@ -202,7 +238,7 @@ fn check_blob(
             codes::BLOB_MISSING,
             format!("{} is absent from {}", digest.blob_path(), store.name()),
         ));
-        return Ok(());
+        return Ok(None);
     };
     if let Some(size) = expected_size {
         if actual != size {
@@ -210,7 +246,7 @@ fn check_blob(
                 codes::BLOB_SIZE_MISMATCH,
                 format!("the descriptor says {size} bytes, the blob has {actual}"),
             ));
-            return Ok(());
+            return Ok(Some(actual));
         }
     }
     let mut hasher = ArtifactHasher::new(digest.hash_alg());
@@ -238,7 +274,7 @@ fn check_blob(
             codes::BLOB_SIZE_MISMATCH,
             format!("expected {actual} bytes, read {total}"),
         ));
-        return Ok(());
+        return Ok(Some(actual));
     }
     let got = hex(hasher.finalize().as_bytes());
     if got != digest.hex() {
@@ -247,7 +283,7 @@ fn check_blob(
             format!("its content hashes to {}:{got}", digest.alg()),
         ));
     }
-    Ok(())
+    Ok(Some(actual))
 }
 
 fn descriptors(v: &Value, key: &str, what: &str) -> Result<Vec<Descriptor>, OciError> {

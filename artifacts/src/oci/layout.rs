@@ -189,6 +189,39 @@ pub struct FoundSignature {
     pub envelope: Vec<u8>,
 }
 
+/// What a parsed artifact manifest is to the signatures of a subject.
+#[derive(Debug)]
+pub enum ArtifactLayer {
+    /// Not a sealkit signature artifact, or one of another subject: skipped.
+    NotOurs,
+    /// A sealkit signature of the subject without a valid envelope layer.
+    NoLayer,
+    /// The descriptor of the envelope layer.
+    Layer(Descriptor),
+}
+
+/// The envelope layer of the artifact manifest `v` if it is a sealkit signature of `subject`
+/// (`artifactType` [`SIGNATURE_TYPE`], `subject.digest` the subject).
+pub fn signature_layer(v: &Value, subject: &BlobDigest) -> ArtifactLayer {
+    let ours = v.get("artifactType").and_then(Value::as_str) == Some(SIGNATURE_TYPE)
+        && v.get("subject")
+            .and_then(|s| s.get("digest"))
+            .and_then(Value::as_str)
+            .is_some_and(|s| s == subject.to_string());
+    if !ours {
+        return ArtifactLayer::NotOurs;
+    }
+    match v
+        .get("layers")
+        .and_then(Value::as_array)
+        .and_then(|a| a.first())
+        .and_then(|l| Descriptor::parse(l).ok())
+    {
+        Some(l) => ArtifactLayer::Layer(l),
+        None => ArtifactLayer::NoLayer,
+    }
+}
+
 /// Reads one signature artifact manifest and its envelope; None (with a note) when it is not
 /// a well-formed sealkit signature of `subject`.
 fn read_artifact(
@@ -214,31 +247,19 @@ fn read_artifact(
         notes.push(format!("signature artifact {} is not JSON", d.digest));
         return Ok(None);
     };
-    if v.get("artifactType").and_then(Value::as_str) != Some(SIGNATURE_TYPE) {
-        return Ok(None);
-    }
-    let subject_ok = v
-        .get("subject")
-        .and_then(|s| s.get("digest"))
-        .and_then(Value::as_str)
-        .is_some_and(|s| s == subject.to_string());
-    if !subject_ok {
-        return Ok(None);
-    }
     if let Some(c) = v.get("config").and_then(|c| Descriptor::parse(c).ok()) {
         reached.insert(c.digest);
     }
-    let layer = v
-        .get("layers")
-        .and_then(Value::as_array)
-        .and_then(|a| a.first())
-        .and_then(|l| Descriptor::parse(l).ok());
-    let Some(layer) = layer else {
-        notes.push(format!(
-            "signature artifact {} has no envelope layer",
-            d.digest
-        ));
-        return Ok(None);
+    let layer = match signature_layer(&v, subject) {
+        ArtifactLayer::NotOurs => return Ok(None),
+        ArtifactLayer::NoLayer => {
+            notes.push(format!(
+                "signature artifact {} has no envelope layer",
+                d.digest
+            ));
+            return Ok(None);
+        }
+        ArtifactLayer::Layer(l) => l,
     };
     reached.insert(layer.digest.clone());
     let Some(envelope) = read_small(store, &layer.digest, MAX_ENVELOPE_LEN as u64 + 1)? else {
@@ -356,7 +377,7 @@ pub fn artifact_manifest(
 /// artifact manifest (`artifactType` [`SIGNATURE_TYPE`], empty config, one layer: the
 /// envelope, `subject`), listed in the image index tagged `sha256-HEX` in `index.json`.
 /// Returns the artifact manifest's digest.
-pub fn store_signature(
+pub fn store_layout_signature(
     dir: &Path,
     subject_media_type: &str,
     subject: &BlobDigest,

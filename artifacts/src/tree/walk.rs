@@ -71,14 +71,16 @@ impl std::fmt::Display for WalkError {
     }
 }
 
+impl std::error::Error for WalkError {}
+
 impl WalkError {
-    /// The CLI code and name (910..919) or the I/O code.
+    /// The stable code and name (911 to 913) or the I/O code (900).
     pub fn code(&self) -> (u16, &'static str) {
         match self {
-            WalkError::Special { .. } => super::SPECIAL_FILE,
-            WalkError::NotUtf8(_) => super::NOT_UTF8_NAME,
-            WalkError::Limit(_) => super::TREE_TOO_LARGE,
-            WalkError::Io(..) => crate::error::IO_ERROR,
+            WalkError::Special { .. } => super::codes::SPECIAL_FILE,
+            WalkError::NotUtf8(_) => super::codes::NOT_UTF8_NAME,
+            WalkError::Limit(_) => super::codes::TREE_TOO_LARGE,
+            WalkError::Io(..) => crate::IO_ERROR,
         }
     }
 

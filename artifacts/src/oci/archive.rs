@@ -1,6 +1,12 @@
 //! `docker save` archives, read in place: one pass over the tar headers records where each
 //! entry's bytes are, then blobs are streamed straight from the archive file. Nothing is
 //! extracted to disk.
+//!
+//! A gzip-compressed archive (`docker save | gzip`, recognised by its magic bytes `1f 8b`, not
+//! by its name) cannot be read by seeking: it is decompressed once, streaming, into an
+//! anonymous temporary file (in the system's temporary directory, removed when the store is
+//! dropped), and that file is then read in place as above. The cost is one decompression pass
+//! and temporary disk space equal to the uncompressed archive; memory stays bounded.
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -25,8 +31,51 @@ enum Entry {
 /// A tar archive with an index of its entries.
 #[derive(Debug)]
 pub struct TarStore {
+    /// The archive as named by the user.
     path: PathBuf,
+    /// The uncompressed archive that is read: the file itself, or its decompressed copy.
+    data: Data,
     entries: BTreeMap<String, Entry>,
+}
+
+/// Where the uncompressed tar bytes are.
+#[derive(Debug)]
+enum Data {
+    /// The archive file itself.
+    Plain,
+    /// A decompressed copy of a gzip archive (deleted on drop).
+    Decompressed(tempfile::NamedTempFile),
+}
+
+/// The gzip magic bytes.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// Whether the file starts with the gzip magic bytes.
+fn is_gzip(file: &mut File) -> std::io::Result<bool> {
+    let mut magic = [0u8; 2];
+    let mut got = 0;
+    while got < magic.len() {
+        match file.read(magic.get_mut(got..).unwrap_or_default())? {
+            0 => break,
+            n => got += n,
+        }
+    }
+    file.seek(SeekFrom::Start(0))?;
+    Ok(got == magic.len() && magic == GZIP_MAGIC)
+}
+
+/// Decompresses a gzip archive into a temporary file.
+fn decompress(path: &Path, file: File) -> Result<tempfile::NamedTempFile, OciError> {
+    let mut tmp = tempfile::NamedTempFile::new().map_err(|e| {
+        bad(
+            path,
+            format!("cannot create a temporary file to decompress into: {e}"),
+        )
+    })?;
+    let mut gz = flate2::read::MultiGzDecoder::new(std::io::BufReader::new(file));
+    std::io::copy(&mut gz, tmp.as_file_mut())
+        .map_err(|e| bad(path, format!("not a valid gzip stream: {e}")))?;
+    Ok(tmp)
 }
 
 fn bad(path: &Path, m: impl std::fmt::Display) -> OciError {
@@ -53,7 +102,18 @@ impl TarStore {
     /// Reads the archive's headers. Two entries with the same path make the archive invalid:
     /// which one a tool would use is ambiguous.
     pub fn open(path: &Path) -> Result<TarStore, OciError> {
-        let file = File::open(path).map_err(|e| bad(path, format!("cannot read: {e}")))?;
+        let mut file = File::open(path).map_err(|e| bad(path, format!("cannot read: {e}")))?;
+        let gzip = is_gzip(&mut file).map_err(|e| bad(path, format!("cannot read: {e}")))?;
+        let data = if gzip {
+            Data::Decompressed(decompress(path, file)?)
+        } else {
+            Data::Plain
+        };
+        let file = match &data {
+            Data::Plain => File::open(path),
+            Data::Decompressed(t) => t.reopen(),
+        }
+        .map_err(|e| bad(path, format!("cannot read: {e}")))?;
         let mut ar = tar::Archive::new(file);
         let mut entries = BTreeMap::new();
         let iter = ar
@@ -110,8 +170,23 @@ impl TarStore {
         }
         Ok(TarStore {
             path: path.to_path_buf(),
+            data,
             entries,
         })
+    }
+
+    /// Whether the archive was gzip-compressed.
+    pub fn is_compressed(&self) -> bool {
+        matches!(self.data, Data::Decompressed(_))
+    }
+
+    /// A new handle on the uncompressed tar bytes.
+    fn reopen(&self) -> Result<File, OciError> {
+        match &self.data {
+            Data::Plain => File::open(&self.path),
+            Data::Decompressed(t) => t.reopen(),
+        }
+        .map_err(|e| bad(&self.path, format!("cannot read: {e}")))
     }
 
     /// Whether the archive has a regular file (or link to one) at `name`.
@@ -152,8 +227,7 @@ impl PathStore for TarStore {
         let Some((offset, size)) = self.resolve(name) else {
             return Ok(None);
         };
-        let mut f =
-            File::open(&self.path).map_err(|e| bad(&self.path, format!("cannot read: {e}")))?;
+        let mut f = self.reopen()?;
         f.seek(SeekFrom::Start(offset))
             .map_err(|e| bad(&self.path, format!("cannot read: {e}")))?;
         Ok(Some((Box::new(f.take(size)), size)))
