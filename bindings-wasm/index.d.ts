@@ -62,6 +62,8 @@ export class SealkitError extends Error {
   readonly code: number;
   /** The core's stable snake_case name, e.g. "digest_mismatch". */
   readonly errorName: string;
+  /** For `verifyTree`: the path of the file whose content differs (codes 310 to 312). */
+  path?: string;
 }
 
 /**
@@ -155,3 +157,74 @@ export function unsealStream(
   policy: PolicyLike,
   write: (artifactBytes: Uint8Array) => void | Promise<void>,
 ): Promise<Verified>;
+
+/** One entry of a tree manifest, in manifest order. Sizes are numbers when exact, else bigints. */
+export type TreeEntry =
+  | {
+      readonly path: string;
+      readonly kind: "file";
+      readonly size: number | bigint;
+      readonly executable: boolean;
+      readonly sha256: Uint8Array;
+      readonly sha256Hex: string;
+    }
+  | { readonly path: string; readonly kind: "directory" }
+  | { readonly path: string; readonly kind: "symlink"; readonly target: string; readonly outside: boolean };
+
+/** A synchronous streaming verifier for a folder's tree signature file (`DIR.sig`). */
+export class TreeVerifier {
+  /** Checks the signature, policy and manifest at once; without arguments, an empty verifier. */
+  constructor(signature: BytesLike, policy: PolicyLike);
+  constructor();
+  start(signature: BytesLike, policy: PolicyLike): void;
+  /** Checks the previous file and returns the next entry, or null after the last. */
+  nextEntry(): TreeEntry | null;
+  /** Takes the next bytes of the current file. */
+  update(chunk: BytesLike): void;
+  /** The manifest envelope's facts, once every entry was visited and every file matched. */
+  finish(): Verified;
+  abort(): void;
+  readonly state: VerifierState;
+  readonly error: SealkitError | null;
+  readonly entryCount: number | bigint | null;
+  readonly entriesLeft: number | bigint | null;
+  readonly fileBytesLeft: number | bigint | null;
+  readonly exclusions: readonly string[];
+  /** Releases the WebAssembly memory now (otherwise the garbage collector does it). */
+  free(): void;
+}
+
+/** Files missing from, or unexpected in, what was given to `verifyTree`. */
+export class TreeFilesError extends Error {
+  constructor(missing: string[], unexpected: string[]);
+  readonly name: "TreeFilesError";
+  readonly missing: readonly string[];
+  readonly unexpected: readonly string[];
+}
+
+/** A file's content for `verifyTree`. */
+export type TreeContent =
+  | Blob
+  | BytesLike
+  | ReadableStream<BytesLike>
+  | AsyncIterable<BytesLike>
+  | Iterable<BytesLike>;
+
+/** What `verifyTree` reads the files from. */
+export type TreeFiles =
+  | ((entry: TreeEntry & { kind: "file" }) => TreeContent | null | undefined | Promise<TreeContent | null | undefined>)
+  | Map<string, TreeContent>
+  | Record<string, TreeContent>
+  | Iterable<File>;
+
+export interface VerifiedTree {
+  readonly verified: Verified;
+  readonly entries: readonly TreeEntry[];
+  readonly exclusions: readonly string[];
+}
+
+/**
+ * Verifies a folder's files against its tree signature file, in manifest order and constant
+ * memory. Rejects with SealkitError (its `path` names a file that differs) or TreeFilesError.
+ */
+export function verifyTree(signature: BytesLike, policy: PolicyLike, files: TreeFiles): Promise<VerifiedTree>;

@@ -705,3 +705,276 @@ export async function unsealStream(source, policy, write) {
     u.free();
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Tree signatures (folders): TreeVerifier over the core's TreeVerifierState, and verifyTree.
+
+function treeEntry(e) {
+  try {
+    const path = e.path;
+    if (e.kind === 0) {
+      const sha256 = e.sha256;
+      return Object.freeze({
+        path,
+        kind: "file",
+        size: num(e.size),
+        executable: e.executable,
+        sha256,
+        sha256Hex: hex(sha256),
+      });
+    }
+    if (e.kind === 1) return Object.freeze({ path, kind: "directory" });
+    return Object.freeze({ path, kind: "symlink", target: e.target, outside: e.outside });
+  } finally {
+    e.free();
+  }
+}
+
+const optNum = (n) => (n === undefined ? null : num(n));
+
+/**
+ * A synchronous streaming verifier for a folder's tree signature file (`DIR.sig`):
+ * `new TreeVerifier(signature, policy)` checks the signature, the policy and every manifest rule
+ * (the object keeps its own copy of the manifest); then `nextEntry()` hands out the entries in
+ * manifest order, `update(chunk)` takes the current file's bytes, and `finish()` returns the
+ * facts once every entry was visited and every file matched its signed size and SHA-256.
+ * Errors are SealkitError and sticky until `abort()`.
+ */
+export class TreeVerifier {
+  #raw;
+
+  /** Starts at once when given a signature and a policy; `new TreeVerifier()` is an empty slot. */
+  constructor(signature, policy) {
+    ensure();
+    this.#raw = new raw.RawTreeVerifier();
+    if (signature !== undefined || policy !== undefined) {
+      try {
+        this.start(signature, policy);
+      } catch (e) {
+        this.#raw.free();
+        throw e;
+      }
+    }
+  }
+
+  /** Starts an empty tree verifier (after `new TreeVerifier()` or `abort()`). */
+  start(signature, policy) {
+    const sig = bytesOf(signature, "the tree signature");
+    withPolicy(policy, (p) => call(() => this.#raw.start(sig, p)));
+  }
+
+  /**
+   * Checks the file before (size and SHA-256) and returns the next entry, or null after the
+   * last: `{path, kind: "file", size, executable, sha256, sha256Hex}`,
+   * `{path, kind: "directory"}` or `{path, kind: "symlink", target, outside}`.
+   */
+  nextEntry() {
+    const e = call(() => this.#raw.nextEntry());
+    return e === undefined ? null : treeEntry(e);
+  }
+
+  /** Takes the next bytes of the current file (any size, including empty). */
+  update(chunk) {
+    const data = bytesOf(chunk, "a chunk");
+    call(() => {
+      if (data.length <= SLICE) {
+        this.#raw.update(data);
+      } else {
+        for (let off = 0; off < data.length; off += SLICE) this.#raw.update(data.subarray(off, off + SLICE));
+      }
+    });
+  }
+
+  /** Checks the last file and that every entry was visited; returns the manifest's facts. */
+  finish() {
+    return facts(call(() => this.#raw.finish()));
+  }
+
+  /** Empties the verifier from any state (and frees its manifest copy). */
+  abort() {
+    this.#raw.abort();
+  }
+
+  /** "empty", "active", "finished" or "failed". */
+  get state() {
+    return STATES[this.#raw.state];
+  }
+
+  /** The sticky error (a SealkitError) once failed, else null. */
+  get error() {
+    const code = this.#raw.errorCode;
+    return code === undefined ? null : new SealkitError(code);
+  }
+
+  /** How many entries the manifest lists, once started, else null. */
+  get entryCount() {
+    return optNum(this.#raw.entryCount);
+  }
+
+  /** Entries not handed out yet, once started, else null. */
+  get entriesLeft() {
+    return optNum(this.#raw.entriesLeft);
+  }
+
+  /** Bytes the current file still needs, while a file is open, else null. */
+  get fileBytesLeft() {
+    return optNum(this.#raw.fileBytesLeft);
+  }
+
+  /** The signed exclusion patterns (sorted), once started; else empty. */
+  get exclusions() {
+    return Object.freeze(this.#raw.exclusions());
+  }
+
+  /** Releases the WebAssembly memory now (otherwise the garbage collector does it). */
+  free() {
+    this.#raw.free();
+  }
+}
+
+/** Files missing from, or unexpected in, what was given to `verifyTree`. */
+export class TreeFilesError extends Error {
+  constructor(missing, unexpected) {
+    const parts = [];
+    if (missing.length) parts.push(`missing: ${missing.join(", ")}`);
+    if (unexpected.length) parts.push(`not in the signed manifest: ${unexpected.join(", ")}`);
+    super(`sealkit: tree files do not match the manifest (${parts.join("; ")})`);
+    this.name = "TreeFilesError";
+    /** Paths of files the manifest lists that were not given. */
+    this.missing = Object.freeze([...missing]);
+    /** Paths given that are not files of the manifest (nor excluded by it). */
+    this.unexpected = Object.freeze([...unexpected]);
+  }
+}
+
+// A signed exclusion pattern as the format defines it: `*` any run of characters but `/`, `?`
+// one character but `/`; without `/` it matches a name at any depth, with `/` the whole
+// relative path; an excluded directory excludes everything below it.
+function exclusionMatcher(patterns) {
+  const compiled = patterns.map((p) => {
+    let r = "^";
+    for (const ch of p) {
+      if (ch === "*") r += "[^/]*";
+      else if (ch === "?") r += "[^/]";
+      else r += ch.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
+    }
+    return { re: new RegExp(`${r}$`, "u"), whole: p.includes("/") };
+  });
+  return (path) => {
+    const parts = path.split("/");
+    for (let i = 1; i <= parts.length; i++) {
+      const prefix = parts.slice(0, i).join("/");
+      for (const { re, whole } of compiled) {
+        if (re.test(whole ? prefix : parts[i - 1])) return true;
+      }
+    }
+    return false;
+  };
+}
+
+function isBlob(x) {
+  return x != null && typeof x === "object" && typeof x.stream === "function" && typeof x.size === "number";
+}
+
+// The path of a File picked with <input type=file webkitdirectory> (relative to the picked
+// folder), else its name.
+function pathOfFile(f) {
+  const rel = typeof f.webkitRelativePath === "string" ? f.webkitRelativePath : "";
+  if (rel) {
+    const i = rel.indexOf("/");
+    return i < 0 ? rel : rel.slice(i + 1);
+  }
+  return f.name;
+}
+
+function treeSource(files) {
+  if (typeof files === "function") return { get: (entry) => files(entry), rest: () => [] };
+  let map;
+  if (files instanceof Map) map = new Map(files);
+  else if (files != null && typeof files === "object" && !isBytes(files) && typeof files[Symbol.iterator] === "function") {
+    map = new Map();
+    for (const f of files) {
+      if (!isBlob(f) || typeof f.name !== "string") {
+        throw new TypeError("sealkit: an iterable of files must hold File objects");
+      }
+      map.set(pathOfFile(f), f);
+    }
+  } else if (files != null && typeof files === "object") map = new Map(Object.entries(files));
+  else throw new TypeError("sealkit: files must be a function, a Map, an object or a list of File objects");
+  return {
+    get: (entry) => {
+      const c = map.get(entry.path);
+      map.delete(entry.path);
+      return c;
+    },
+    rest: () => [...map.keys()],
+  };
+}
+
+async function feedTree(v, content) {
+  if (isBytes(content)) {
+    v.update(content);
+    return;
+  }
+  const source = isBlob(content) ? content.stream() : content;
+  for await (const chunk of chunksOf(source)) v.update(chunk);
+}
+
+// Errors about a file's content surface when it is closed (next entry or finish): name it.
+function withPath(e, path) {
+  if (e instanceof SealkitError && path !== null && e.code >= 310 && e.code <= 312) e.path = path;
+  return e;
+}
+
+/**
+ * Verifies a folder against its tree signature file: the signature and manifest first, then
+ * every file's bytes in manifest order, streamed in constant memory. `files` gives the content
+ * by path: a function `(entry) => content` (may return a promise), a Map or object from path to
+ * content, or a list of File objects (a FileList from `<input type=file webkitdirectory>`,
+ * paths taken relative to the picked folder). Content is a Blob/File, bytes, a ReadableStream or
+ * an (async) iterable of chunks. Resolves with `{verified, entries, exclusions}`; rejects with
+ * a SealkitError (with `path` for a file that differs) or a TreeFilesError (a listed file not
+ * given, or a given file that the manifest neither lists nor excludes). Directories and
+ * symlinks are listed in `entries`, but only the caller can check them on disk.
+ */
+export async function verifyTree(signature, policy, files) {
+  await init();
+  const source = treeSource(files);
+  const v = new TreeVerifier(signature, policy);
+  try {
+    const exclusions = v.exclusions;
+    const entries = [];
+    let last = null;
+    for (;;) {
+      let e;
+      try {
+        e = v.nextEntry();
+      } catch (err) {
+        throw withPath(err, last);
+      }
+      if (e === null) break;
+      entries.push(e);
+      if (e.kind !== "file") continue;
+      last = e.path;
+      const content = await source.get(e);
+      if (content === undefined || content === null) throw new TreeFilesError([e.path], []);
+      try {
+        await feedTree(v, content);
+      } catch (err) {
+        throw withPath(err, e.path);
+      }
+    }
+    let verified;
+    try {
+      verified = v.finish();
+    } catch (err) {
+      throw withPath(err, last);
+    }
+    const excluded = exclusionMatcher(exclusions);
+    const unexpected = source.rest().filter((p) => !excluded(p));
+    if (unexpected.length) throw new TreeFilesError([], unexpected);
+    return Object.freeze({ verified, entries: Object.freeze(entries), exclusions });
+  } finally {
+    v.free();
+  }
+}

@@ -13,6 +13,7 @@ use sealkit::{ContentType, Error, PublicKey, SlotState, PUBLIC_KEY_TEXT_LEN};
 use wasm_bindgen::prelude::*;
 
 mod sealed;
+mod tree;
 
 /// The error value thrown to JavaScript: the core's stable code as a number. The JS layer turns
 /// it into a `SealkitError` (with `errorName` and `message` from [`error_name`] and
