@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# Runs sealkit's verifiers on an emulated Cortex-M3 (QEMU lm3s6965evb) and enforces the
+# flash, RAM and stack budgets of tests/embedded/budgets.env.
+#
+#   bash scripts/embedded.sh
+#
+# Steps: install qemu-system-arm and the thumbv7m-none-eabi target (when missing); check the
+# committed fixtures are what tests/embedded/gen writes; format and lint the firmware crate;
+# build the firmware images (size-optimised profile, own target directory target/embedded);
+# prove no allocator is linked; run each image under QEMU (always under `timeout`); check every
+# verdict and budget. Every check prints one `PASS name` or `FAIL name` line; the script ends
+# with `sealkit-embedded: N passed, M failed` (counted from those lines) and exits non-zero if
+# anything failed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+fw="$root/tests/embedded"
+export CARGO_TARGET_DIR="$root/target/embedded"
+target=thumbv7m-none-eabi
+bin_dir="$CARGO_TARGET_DIR/$target/release"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+passed=0
+failed=0
+pass() {
+  echo "PASS $*"
+  passed=$((passed + 1))
+}
+fail() {
+  echo "FAIL $*"
+  failed=$((failed + 1))
+}
+summary() {
+  echo
+  echo "sealkit-embedded: $passed passed, $failed failed"
+  [ "$failed" -eq 0 ]
+}
+
+step "tools: qemu-system-arm (apt, when missing) and the $target target"
+if ! command -v qemu-system-arm >/dev/null 2>&1; then
+  sudo_cmd=""
+  if [ "$(id -u)" -ne 0 ]; then sudo_cmd=$(command -v sudo || true); fi
+  $sudo_cmd apt-get install -y --no-install-recommends qemu-system-arm ||
+    { $sudo_cmd apt-get update && $sudo_cmd apt-get install -y --no-install-recommends qemu-system-arm; }
+fi
+qemu-system-arm --version | head -n 1
+rustup target add "$target" >/dev/null 2>&1 || rustup target add "$target"
+for tool in size nm timeout; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "error: $tool is missing (binutils, coreutils)" >&2; exit 2; }
+done
+
+cd "$fw"
+
+step "fixtures: the committed files are what tests/embedded/gen writes"
+if cargo run -q -p sealkit-embedded-gen -- --check; then
+  pass fixtures_current
+else
+  fail fixtures_current
+fi
+
+step "format and lint: the firmware crate and the generator"
+if cargo fmt --all -- --check; then pass firmware_fmt; else fail firmware_fmt; fi
+if cargo clippy -q --release --target "$target" -p sealkit-embedded --bins --lib -- -D warnings &&
+  cargo clippy -q -p sealkit-embedded-gen -- -D warnings; then
+  pass firmware_clippy
+else
+  fail firmware_clippy
+fi
+
+step "build: firmware images for $target (opt-level z, LTO, panic abort, ed25519 opt_size)"
+if ! cargo build --release --target "$target" -p sealkit-embedded --bins; then
+  fail firmware_build
+  summary
+  exit 1
+fi
+pass firmware_build
+images=(hello verify-sha256 verify-sha512 conformance)
+
+step "no allocator: no #[global_allocator], no alloc crate, no allocator symbol in any image"
+# Code lines only (the documentation mentions the words).
+if grep -rnE 'global_allocator|extern crate alloc|alloc::' src gen/src ../../core/src | grep -vE '^[^:]+:[0-9]+:\s*//'; then
+  fail no_allocator_in_sources
+else
+  pass no_allocator_in_sources
+fi
+for img in "${images[@]}"; do
+  # Any use of the heap links __rust_alloc (and, with a #[global_allocator], __rg_alloc).
+  if nm "$bin_dir/$img" | grep -E '__rust_(alloc|dealloc|realloc|alloc_zeroed)|__rg_alloc|__rdl_alloc|__rust_alloc_error_handler'; then
+    fail "no_allocator_symbols_$img"
+  else
+    pass "no_allocator_symbols_$img: nm shows no __rust_alloc/__rg_alloc"
+  fi
+done
+
+# Runs one image under QEMU; its output goes to $out_dir/<image>.log. Never hangs: a fault
+# handler exits through semihosting, and `timeout` bounds the whole run.
+out_dir=$(mktemp -d)
+trap 'rm -rf "$out_dir"' EXIT
+run_image() {
+  local img=$1
+  local status=0
+  timeout 120 qemu-system-arm -cpu cortex-m3 -machine lm3s6965evb -nographic \
+    -semihosting-config enable=on,target=native -kernel "$bin_dir/$img" \
+    >"$out_dir/$img.log" 2>"$out_dir/$img.err" || status=$?
+  sed 's/^/    /' "$out_dir/$img.log"
+  return "$status"
+}
+
+step "run: each image on the emulated Cortex-M3"
+for img in hello verify-sha256 verify-sha512; do
+  if run_image "$img" && grep -qE '^(hello from the Cortex-M3|verify-sha(256|512): ok, 65536 bytes verified)$' "$out_dir/$img.log"; then
+    pass "run_$img"
+  else
+    fail "run_$img (exit status or output not as expected; stderr: $(tr '\n' ' ' <"$out_dir/$img.err"))"
+  fi
+done
+conformance_status=0
+run_image conformance >/dev/null || conformance_status=$?
+# Each verdict of the firmware counts as one test.
+while read -r line; do
+  case "$line" in
+    PASS\ *) pass "firmware ${line#PASS }" ;;
+    FAIL\ *) fail "firmware ${line#FAIL }" ;;
+  esac
+done <"$out_dir/conformance.log"
+grep -E '^(sizes|firmware) ' "$out_dir/conformance.log" | sed 's/^/    /' || true
+verdicts=$(grep -cE '^(PASS|FAIL) ' "$out_dir/conformance.log" || true)
+if [ "$conformance_status" -eq 0 ] && [ "$verdicts" -ge 20 ] &&
+  grep -qE "^firmware conformance: $verdicts passed, 0 failed$" "$out_dir/conformance.log"; then
+  pass "run_conformance: exit status 0, $verdicts verdicts"
+else
+  fail "run_conformance: exit status $conformance_status, $verdicts verdicts (stderr: $(tr '\n' ' ' <"$out_dir/conformance.err"))"
+fi
+
+step "budgets: flash, RAM and peak stack against tests/embedded/budgets.env"
+# shellcheck source=../tests/embedded/budgets.env
+. "$fw/budgets.env"
+section() { size -A "$bin_dir/$1" | awk -v s="$2" '$1 == s { print $2; found = 1 } END { if (!found) print 0 }'; }
+code_bytes() { echo $(($(section "$1" .text) + $(section "$1" .rodata))); }
+ram_bytes() { echo $(($(section "$1" .data) + $(section "$1" .bss))); }
+stack_of() { sed -n -E 's/^stack_peak=([0-9]+) .*/\1/p' "$out_dir/$1.log"; }
+# The deepest stack of the conformance scenarios whose names start with $1.
+scenario_stack() {
+  sed -n -E "s/^PASS $1[a-z0-9_]*: .*\(stack ([0-9]+) B\)$/\1/p" "$out_dir/conformance.log" | sort -n | tail -n 1
+}
+hello_code=$(code_bytes hello)
+hello_stack=$(stack_of hello)
+check_budget() { # name measured budget aim unit-note
+  local name=$1 measured=$2 budget=$3 aim=$4
+  if [ -z "$measured" ] || { [ "${name#stack_}" != "$name" ] && [ "$measured" -le 0 ]; }; then
+    fail "budget_$name: not measured"
+    return
+  fi
+  printf '    %-22s %7d B  (%5.1f KiB)  budget %7d B  aim %s\n' "$name" "$measured" \
+    "$(awk -v b="$measured" 'BEGIN { print b / 1024 }')" "$budget" "$aim"
+  if [ "$measured" -le "$budget" ]; then
+    pass "budget_$name: $measured <= $budget bytes"
+  else
+    fail "budget_$name: $measured > $budget bytes (raise the budget only with a reason)"
+  fi
+}
+echo "    hello firmware: .text+.rodata = $hello_code B, stack peak = ${hello_stack:-?} B"
+for h in sha256 sha512; do
+  img=verify-$h
+  hv=${h^^}
+  flash_budget_var=FLASH_VERIFY_${hv}
+  stack_budget_var=STACK_VERIFY_${hv}
+  check_budget "flash_verify_$h" $(($(code_bytes "$img") - hello_code)) "${!flash_budget_var}" "24576 (24 KiB)"
+  check_budget "stack_verify_$h" "$(stack_of "$img")" "${!stack_budget_var}" "8192 (8 KiB)"
+done
+check_budget ram_verify "$(ram_bytes verify-sha256)" "$RAM_VERIFY" "-"
+check_budget flash_conformance $(($(code_bytes conformance) - hello_code)) "$FLASH_CONFORMANCE" "- (all three verifiers)"
+check_budget stack_sealed "$(scenario_stack sealed_)" "$STACK_SEALED" "-"
+check_budget stack_tree "$(scenario_stack tree_)" "$STACK_TREE" "-"
+
+summary

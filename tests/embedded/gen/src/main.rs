@@ -1,0 +1,284 @@
+//! Writes the fixtures of the emulated Cortex-M firmware into `tests/embedded/fixtures/`, or
+//! with `--check` exits 1 if a committed fixture differs from what this program generates.
+//!
+//! Everything is deterministic: a fixed key seed, deterministic Ed25519, a fixed timestamp and a
+//! pseudo-random artifact from a fixed xorshift seed, so the committed files can be checked.
+//!
+//! ```sh
+//! cargo run --manifest-path tests/embedded/Cargo.toml -p sealkit-embedded-gen            # write
+//! cargo run --manifest-path tests/embedded/Cargo.toml -p sealkit-embedded-gen -- --check # check
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use sealkit::{
+    compare_paths, encode_tree_entry, encode_tree_manifest_head, encode_tree_signature_head,
+    encode_tree_signature_manifest_head, sealed_header, sign, symlink_leaves_tree, ArtifactHasher,
+    ContentType, EntryKind, HashAlg, SignRequest, SignatureAlg, SigningKey, TreeEntry,
+    TreeManifest, COAP_OCTET_STREAM, MAX_SIGNED_ENVELOPE_LEN, PUBLIC_KEY_TEXT_LEN, TREE_MEDIA_TYPE,
+};
+
+/// The fixture key's seed (32 ASCII bytes). A test key: never use it for anything else.
+const SEED: &[u8; 32] = b"sealkit-embedded-fixture-seed-01";
+/// The seed of a key the firmware must not trust for the artifact.
+const OTHER_SEED: &[u8; 32] = b"sealkit-embedded-fixture-seed-02";
+/// The size of the artifact linked into flash.
+const ARTIFACT_LEN: usize = 64 * 1024;
+/// 2026-01-01T00:00:00Z.
+const ISSUED_AT: u64 = 1_767_225_600;
+const ISSUER: &str = "firmware@vendor.example";
+const SUBJECT: &str = "firmware.bin";
+const VERSION: u64 = 7;
+
+/// Deterministic pseudo-random bytes (xorshift32), so the artifact is not trivially compressible.
+fn pseudo_random(len: usize, mut state: u32) -> Vec<u8> {
+    let mut out = Vec::with_capacity(len);
+    while out.len() < len {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        out.extend_from_slice(&state.to_le_bytes());
+    }
+    out.truncate(len);
+    out
+}
+
+fn digest(alg: HashAlg, bytes: &[u8]) -> sealkit::ArtifactDigest {
+    let mut h = ArtifactHasher::new(alg);
+    h.update(bytes);
+    h.finalize()
+}
+
+fn envelope(
+    key: &SigningKey,
+    alg: HashAlg,
+    bytes: &[u8],
+    content_type: ContentType<'_>,
+    subject: &str,
+) -> Result<Vec<u8>, sealkit::Error> {
+    let req = SignRequest {
+        alg: SignatureAlg::Ed25519,
+        digest: digest(alg, bytes),
+        length: bytes.len() as u64,
+        content_type,
+        subject,
+        issuer: Some(ISSUER),
+        issued_at: ISSUED_AT,
+        version: Some(VERSION),
+    };
+    let mut out = [0u8; MAX_SIGNED_ENVELOPE_LEN];
+    let n = sign(key, &req, &mut out)?;
+    Ok(out.get(..n).unwrap_or_default().to_vec())
+}
+
+/// One entry of the bundle, as the generator describes it.
+enum Node {
+    Dir,
+    File { executable: bool, bytes: Vec<u8> },
+    Symlink(&'static str),
+}
+
+/// The small multi-file bundle (a firmware update of several files).
+fn bundle() -> Vec<(&'static str, Node)> {
+    let mut nodes = vec![
+        ("bin", Node::Dir),
+        (
+            "bin/app",
+            Node::File {
+                executable: true,
+                bytes: pseudo_random(3000, 0x0b1e_55ed),
+            },
+        ),
+        (
+            "config.toml",
+            Node::File {
+                executable: false,
+                bytes: b"[update]\nchannel = \"stable\"\nslot = \"b\"\n".to_vec(),
+            },
+        ),
+        ("current", Node::Symlink("bin/app")),
+        ("lib", Node::Dir),
+        (
+            "lib/libfoo.so",
+            Node::File {
+                executable: false,
+                bytes: pseudo_random(1500, 0x00c0_ffee),
+            },
+        ),
+        (
+            "lib/empty.dat",
+            Node::File {
+                executable: false,
+                bytes: Vec::new(),
+            },
+        ),
+    ];
+    nodes.sort_by(|a, b| compare_paths(a.0, b.0));
+    nodes
+}
+
+fn tree_signature(key: &SigningKey, nodes: &[(&str, Node)]) -> Result<Vec<u8>, String> {
+    let mut manifest = Vec::new();
+    let mut sink = |b: &[u8]| manifest.extend_from_slice(b);
+    encode_tree_manifest_head(core::iter::empty(), nodes.len() as u64, &mut sink);
+    for (path, node) in nodes {
+        let kind = match node {
+            Node::Dir => EntryKind::Directory,
+            Node::File { executable, bytes } => EntryKind::File {
+                executable: *executable,
+                size: bytes.len() as u64,
+                sha256: digest(HashAlg::Sha256, bytes)
+                    .as_bytes()
+                    .try_into()
+                    .map_err(|_| "a SHA-256 digest is not 32 bytes".to_string())?,
+            },
+            Node::Symlink(target) => EntryKind::Symlink {
+                target,
+                outside: symlink_leaves_tree(path, target),
+            },
+        };
+        encode_tree_entry(&TreeEntry { path, kind }, &mut sink);
+    }
+    TreeManifest::parse(&manifest).map_err(|e| format!("bundle manifest: {e}"))?;
+    let env = envelope(
+        key,
+        HashAlg::Sha256,
+        &manifest,
+        ContentType::MediaType(TREE_MEDIA_TYPE),
+        "bundle",
+    )
+    .map_err(|e| format!("signing the bundle: {e}"))?;
+    let mut file = Vec::new();
+    let mut sink = |b: &[u8]| file.extend_from_slice(b);
+    encode_tree_signature_head(env.len(), &mut sink);
+    sink(&env);
+    encode_tree_signature_manifest_head(manifest.len(), &mut sink);
+    sink(&manifest);
+    Ok(file)
+}
+
+/// The 32 raw bytes of a key's public half (decoded from its text form, the only accessor).
+fn raw_key(key: &SigningKey) -> Result<Vec<u8>, String> {
+    let mut text = [0u8; PUBLIC_KEY_TEXT_LEN];
+    let text = key.public_key().to_text(&mut text).to_string();
+    let b64 = text
+        .strip_prefix(sealkit::PUBLIC_KEY_TEXT_PREFIX)
+        .ok_or("key text without its prefix")?;
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut bits = 0u32;
+    let mut nbits = 0;
+    let mut out = Vec::new();
+    for c in b64.bytes().filter(|&c| c != b'=') {
+        let v = ALPHABET
+            .iter()
+            .position(|&a| a == c)
+            .ok_or("key text is not base64")?;
+        bits = (bits << 6) | v as u32;
+        nbits += 6;
+        if nbits >= 8 {
+            nbits -= 8;
+            out.push((bits >> nbits) as u8);
+        }
+    }
+    if out.len() != 32 || sealkit::PublicKey::from_bytes(&out) != Ok(key.public_key()) {
+        return Err("the key's raw bytes do not round-trip".into());
+    }
+    Ok(out)
+}
+
+/// Every fixture: its path under `fixtures/` and its bytes.
+fn fixtures() -> Result<Vec<(String, Vec<u8>)>, String> {
+    let key = SigningKey::from_seed(SEED).map_err(|e| format!("key: {e}"))?;
+    let mut text = [0u8; PUBLIC_KEY_TEXT_LEN];
+    let key_text = key.public_key().to_text(&mut text).to_string();
+
+    let artifact = pseudo_random(ARTIFACT_LEN, 0x5ea1_c0de);
+    let octets = ContentType::CoapFormat(COAP_OCTET_STREAM);
+    let sig256 = envelope(&key, HashAlg::Sha256, &artifact, octets, SUBJECT)
+        .map_err(|e| format!("signing: {e}"))?;
+    let sig512 = envelope(&key, HashAlg::Sha512, &artifact, octets, SUBJECT)
+        .map_err(|e| format!("signing: {e}"))?;
+
+    let mut sealed = sealed_header(sig256.len())
+        .map_err(|e| format!("sealed header: {e}"))?
+        .to_vec();
+    sealed.extend_from_slice(&sig256);
+    sealed.extend_from_slice(&artifact);
+
+    // A second key that signs nothing here: a policy trusting only it must refuse the artifact.
+    let other = SigningKey::from_seed(OTHER_SEED).map_err(|e| format!("key: {e}"))?;
+
+    let nodes = bundle();
+    let mut out = vec![
+        ("key.pub".to_string(), format!("{key_text}\n").into_bytes()),
+        ("key.raw".to_string(), raw_key(&key)?),
+        ("other-key.raw".to_string(), raw_key(&other)?),
+        ("artifact.bin".to_string(), artifact),
+        ("artifact.sha256.sig".to_string(), sig256),
+        ("artifact.sha512.sig".to_string(), sig512),
+        ("artifact.sealed".to_string(), sealed),
+        ("bundle.treesig".to_string(), tree_signature(&key, &nodes)?),
+    ];
+    for (path, node) in nodes {
+        if let Node::File { bytes, .. } = node {
+            out.push((format!("bundle/{path}"), bytes));
+        }
+    }
+    Ok(out)
+}
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
+}
+
+fn main() -> ExitCode {
+    let check = match std::env::args().nth(1).as_deref() {
+        None => false,
+        Some("--check") => true,
+        Some(other) => {
+            eprintln!("usage: sealkit-embedded-gen [--check] (unknown argument {other:?})");
+            return ExitCode::from(2);
+        }
+    };
+    let fixtures = match fixtures() {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let dir = fixtures_dir();
+    let mut stale = 0;
+    for (name, bytes) in &fixtures {
+        let path = dir.join(name);
+        if check {
+            if std::fs::read(&path).ok().as_deref() != Some(bytes.as_slice()) {
+                eprintln!("stale: tests/embedded/fixtures/{name}");
+                stale += 1;
+            }
+            continue;
+        }
+        let written = path
+            .parent()
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(&path, bytes));
+        if let Err(e) = written {
+            eprintln!("error: writing {}: {e}", path.display());
+            return ExitCode::from(2);
+        }
+    }
+    if stale > 0 {
+        eprintln!(
+            "{stale} fixture(s) differ from the generator: run \
+             `cargo run --manifest-path tests/embedded/Cargo.toml -p sealkit-embedded-gen`"
+        );
+        return ExitCode::from(1);
+    }
+    println!(
+        "{} {} fixtures",
+        if check { "checked" } else { "wrote" },
+        fixtures.len()
+    );
+    ExitCode::SUCCESS
+}
