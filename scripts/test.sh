@@ -79,6 +79,23 @@ for b in c python wasm; do
   binding_failed_total=$((binding_failed_total + f))
 done
 
+# The emulated Cortex-M run and the flash/RAM/stack budgets; its checks count into the total.
+step "embedded: emulated Cortex-M3 run and budgets (scripts/embedded.sh)"
+elog=$(mktemp)
+if ! bash scripts/embedded.sh 2>&1 | tee "$elog"; then
+  binding_failed=1
+fi
+summary=$(grep -E "^sealkit-embedded: [0-9]+ passed, [0-9]+ failed$" "$elog" | tail -n 1 || true)
+rm -f "$elog"
+if [ -z "$summary" ]; then
+  echo "error: scripts/embedded.sh printed no summary line" >&2
+  binding_failed=1
+else
+  read -r p f < <(echo "$summary" | sed -E 's/^[^:]+: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/')
+  binding_passed_total=$((binding_passed_total + p))
+  binding_failed_total=$((binding_failed_total + f))
+fi
+
 # One closing line for the whole run, counted from the runners' own summaries.
 passed=$binding_passed_total
 failed=$binding_failed_total
