@@ -66,6 +66,9 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
 fi
 py="$VENV/bin/python"
 
+step "fixtures: skopeo (the image tests build archives with it), when missing"
+bash scripts/oci-fixtures/install.sh
+
 step "build: the release CLI (the tests run it)"
 cargo build -q --release -p sealkit-cli
 export SEALKIT_CLI="$PWD/target/release/sealkit"

@@ -6,6 +6,7 @@
 //! them by the core's stable code through [`core_error`].
 
 mod buffer;
+mod image;
 mod keys;
 mod sealed;
 mod sign;
@@ -97,5 +98,9 @@ fn _sealkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(tree::encode_tree_manifest, m)?)?;
     m.add_function(wrap_pyfunction!(tree::tree_signature, m)?)?;
     m.add_function(wrap_pyfunction!(tree::open_tree_signature, m)?)?;
+    m.add_function(wrap_pyfunction!(tree::sign_tree, m)?)?;
+    m.add_function(wrap_pyfunction!(tree::verify_tree, m)?)?;
+    m.add_function(wrap_pyfunction!(image::verify_image, m)?)?;
+    m.add_function(wrap_pyfunction!(image::sign_image, m)?)?;
     Ok(())
 }

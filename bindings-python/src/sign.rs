@@ -29,7 +29,7 @@ const SOURCE_DATE_EPOCH: &str = "SOURCE_DATE_EPOCH";
 #[pyclass(frozen, module = "sealkit")]
 #[derive(Debug)]
 pub struct SigningKey {
-    key: sealkit::SigningKey,
+    pub(crate) key: sealkit::SigningKey,
 }
 
 #[pymethods]
@@ -153,15 +153,16 @@ fn passphrase_arg(passphrase: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Zero
     }
 }
 
-/// The envelope claims common to `sign_bytes` and `sign_file`, checked before hashing.
-struct Claims {
-    alg: sealkit::SignatureAlg,
-    hash: sealkit::HashAlg,
+/// The envelope claims common to `sign_bytes` and `sign_file` (and the tree and image
+/// signing of `tree.rs` and `image.rs`), checked before hashing.
+pub(crate) struct Claims {
+    pub(crate) alg: sealkit::SignatureAlg,
+    pub(crate) hash: sealkit::HashAlg,
     content_type: ContentArg,
-    subject: String,
-    identity: Option<String>,
-    issued_at: u64,
-    version: Option<u64>,
+    pub(crate) subject: String,
+    pub(crate) identity: Option<String>,
+    pub(crate) issued_at: u64,
+    pub(crate) version: Option<u64>,
 }
 
 enum ContentArg {
@@ -171,7 +172,7 @@ enum ContentArg {
 
 impl Claims {
     #[allow(clippy::too_many_arguments)]
-    fn new(
+    pub(crate) fn new(
         subject: String,
         identity: Option<String>,
         version: Option<u64>,
@@ -253,7 +254,7 @@ impl Claims {
     }
 
     /// Catches claim errors before any byte is hashed, by signing a dummy digest.
-    fn check(&self, key: &sealkit::SigningKey) -> Result<(), sealkit::Error> {
+    pub(crate) fn check(&self, key: &sealkit::SigningKey) -> Result<(), sealkit::Error> {
         let digest = sealkit::ArtifactHasher::new(self.hash).finalize();
         self.sign(key, digest, 0).map(|_| ())
     }

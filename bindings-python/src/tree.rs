@@ -1,13 +1,20 @@
-//! Tree manifests (folders): encode a manifest, build a tree signature file, and open one
-//! (signature, policy, manifest digest and every manifest rule checked by the core). Walking
-//! the directory and comparing it with the entries is done in `sealkit/tree.py`.
+//! Tree manifests (folders): sign a directory and verify one against its tree signature
+//! through `sealkit-artifacts` (the CLI's walker, hasher and comparer, run with the GIL
+//! released), and the lower-level pieces: encode a manifest, build a tree signature file, open
+//! one (signature, policy, manifest digest and every manifest rule checked by the core).
+//! `sealkit/tree.py` wraps the results in its report classes.
+
+use std::path::PathBuf;
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyString};
+use sealkit_artifacts::tree::{self as artifacts_tree, Exclusions, TreeError, WalkError};
+use sealkit_artifacts::SignClaims;
 
 use crate::core_error;
 use crate::keys::TrustPolicy;
+use crate::sign::{Claims, SigningKey};
 use crate::verify::Verified;
 
 /// One entry as Python sees it: (path, kind, size, sha256, executable, target, outside), with
@@ -106,13 +113,7 @@ pub fn tree_signature<'py>(
     envelope: &[u8],
     manifest: &[u8],
 ) -> Bound<'py, PyBytes> {
-    let mut out = Vec::with_capacity(envelope.len() + manifest.len() + 16);
-    let mut sink = |b: &[u8]| out.extend_from_slice(b);
-    sealkit::encode_tree_signature_head(envelope.len(), &mut sink);
-    sink(envelope);
-    sealkit::encode_tree_signature_manifest_head(manifest.len(), &mut sink);
-    sink(manifest);
-    PyBytes::new(py, &out)
+    PyBytes::new(py, &artifacts_tree::tree_signature(envelope, manifest))
 }
 
 /// Checks a tree signature file under `policy`: its layout, the envelope's signature and
@@ -134,4 +135,141 @@ pub fn open_tree_signature(
     });
     let (facts, exclusions, entries) = r.map_err(|e| core_error(py, e))?;
     Ok((Verified::new(py, &facts), exclusions, entries))
+}
+
+/// An instance of the exception class `name` of the Python module `module`, or the error
+/// raised while building it.
+pub(crate) fn python_error<'py>(
+    py: Python<'py>,
+    module: &str,
+    name: &str,
+    args: impl pyo3::call::PyCallArgs<'py>,
+) -> PyErr {
+    let built = py
+        .import(module)
+        .and_then(|m| m.getattr(name))
+        .and_then(|class| class.call1(args));
+    match built {
+        Ok(instance) => PyErr::from_value(instance),
+        Err(e) => e,
+    }
+}
+
+/// The Python exception for a tree error: `SpecialFile`, `NotUtf8Name`, `TreeTooLarge` of
+/// `sealkit.tree` (911 to 913), the core's classes, `OSError`, or `ValueError`.
+fn tree_error(py: Python<'_>, e: TreeError) -> PyErr {
+    let class = match &e {
+        TreeError::Walk(WalkError::Special { .. }) => "SpecialFile",
+        TreeError::Walk(WalkError::NotUtf8(_)) => "NotUtf8Name",
+        TreeError::Walk(WalkError::Limit(_)) => "TreeTooLarge",
+        _ => "",
+    };
+    if !class.is_empty() {
+        return python_error(py, "sealkit.tree", class, (e.to_string(),));
+    }
+    match e {
+        TreeError::Rejected(error) | TreeError::BadArgument { error, .. } => core_error(py, error),
+        TreeError::Walk(WalkError::Io(_, source)) | TreeError::Io { source, .. } => {
+            PyErr::from(source)
+        }
+        other => PyValueError::new_err(other.to_string()),
+    }
+}
+
+/// Signs the directory tree and returns the tree signature file's bytes (what
+/// `sealkit sign DIR` writes): the walk, the parallel hashing (`workers` threads, default every
+/// core) and the manifest are `sealkit-artifacts`', run with the GIL released.
+#[pyfunction]
+#[pyo3(signature = (directory, key, *, exclude=Vec::new(), subject=None, identity=None, version=None, hash="sha256", alg="Ed25519", issued_at=None, workers=None))]
+#[allow(clippy::too_many_arguments)]
+pub fn sign_tree<'py>(
+    py: Python<'py>,
+    directory: PathBuf,
+    key: &SigningKey,
+    exclude: Vec<String>,
+    subject: Option<String>,
+    identity: Option<String>,
+    version: Option<u64>,
+    hash: &str,
+    alg: &str,
+    issued_at: Option<u64>,
+    workers: Option<usize>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let subject = match subject {
+        Some(s) => s,
+        None => std::path::absolute(&directory)
+            .ok()
+            .and_then(|p| p.file_name().and_then(|n| n.to_str()).map(str::to_string))
+            .ok_or_else(|| {
+                PyValueError::new_err(format!(
+                    "{} has no UTF-8 name to use as the subject; pass subject=",
+                    directory.display()
+                ))
+            })?,
+    };
+    let ct = PyString::new(py, sealkit::TREE_MEDIA_TYPE).into_any();
+    let claims = Claims::new(subject, identity, version, hash, alg, &ct, issued_at)?;
+    claims.check(&key.key).map_err(|e| core_error(py, e))?;
+    let exclusions = Exclusions::new(exclude).map_err(PyValueError::new_err)?;
+    let signed = py.detach(|| {
+        let req = SignClaims {
+            alg: claims.alg,
+            hash: claims.hash,
+            subject: &claims.subject,
+            issuer: claims.identity.as_deref(),
+            issued_at: claims.issued_at,
+            version: claims.version,
+        };
+        artifacts_tree::sign_tree(
+            &directory,
+            &exclusions,
+            &key.key,
+            &req,
+            workers.unwrap_or(0),
+        )
+    });
+    let signed = signed.map_err(|e| tree_error(py, e))?;
+    Ok(PyBytes::new(py, &signed.signature))
+}
+
+/// One difference: (path, change, expected, actual).
+type PyDifference = (String, String, Option<String>, Option<String>);
+
+/// Verifies the directory against the tree signature file `sig` under `policy`, with the GIL
+/// released: the core checks the signature, policy and manifest; `sealkit-artifacts` walks
+/// the directory with the signed exclusions and compares (hashing on `workers` threads).
+/// Returns `(verified, exclusions, entries, outside_symlinks, differences)`; differences are
+/// data here, `sealkit.verify_tree` raises `TreeMismatch` for them.
+#[pyfunction]
+#[pyo3(signature = (directory, sig, policy, *, workers=None))]
+#[allow(clippy::type_complexity)]
+pub fn verify_tree(
+    py: Python<'_>,
+    directory: PathBuf,
+    sig: &[u8],
+    policy: &TrustPolicy,
+    workers: Option<usize>,
+) -> PyResult<(
+    Verified,
+    Vec<String>,
+    u64,
+    Vec<(String, String)>,
+    Vec<PyDifference>,
+)> {
+    let policy = policy.snapshot();
+    let r =
+        py.detach(|| artifacts_tree::verify_tree(&directory, sig, &policy, workers.unwrap_or(0)));
+    let v = r.map_err(|e| tree_error(py, e))?;
+    let differences = v
+        .differences
+        .into_iter()
+        .map(|d| (d.path, d.change.to_string(), d.expected, d.actual))
+        .collect();
+    Ok((
+        Verified::new(py, &v.facts),
+        v.exclusions,
+        v.entries,
+        v.outside_symlinks,
+        differences,
+    ))
 }

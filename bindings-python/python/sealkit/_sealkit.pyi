@@ -38,6 +38,10 @@ __all__ = [
     "encode_tree_manifest",
     "open_tree_signature",
     "tree_signature",
+    "sign_tree",
+    "verify_tree",
+    "sign_image",
+    "verify_image",
 ]
 
 __version__: str
@@ -214,3 +218,60 @@ def tree_signature(envelope: bytes, manifest: bytes) -> bytes: ...
 def open_tree_signature(
     sig: bytes, policy: TrustPolicy
 ) -> tuple[Verified, list[str], list[_TreeEntry]]: ...
+def sign_tree(
+    directory: _StrPath,
+    key: SigningKey,
+    *,
+    exclude: list[str] = ...,
+    subject: str | None = None,
+    identity: str | None = None,
+    version: int | None = None,
+    hash: str = "sha256",
+    alg: str = "Ed25519",
+    issued_at: int | None = None,
+    workers: int | None = None,
+) -> bytes: ...
+def verify_tree(
+    directory: _StrPath,
+    sig: bytes,
+    policy: TrustPolicy,
+    *,
+    workers: int | None = None,
+) -> tuple[
+    Verified,
+    list[str],
+    int,
+    list[tuple[str, str]],
+    list[tuple[str, str, str | None, str | None]],
+]: ...
+
+# Container images; see sealkit.image.
+def verify_image(
+    target: str,
+    policy: TrustPolicy,
+    *,
+    sig: bytes | None = None,
+    sig_path: _StrPath | None = None,
+    platform: str | None = None,
+) -> tuple[
+    Verified,
+    str,
+    str,
+    str,
+    tuple[str, str] | None,
+    list[tuple[str, str, int, bool]],
+    int,
+    list[str],
+]: ...
+def sign_image(
+    target: str,
+    key: SigningKey,
+    *,
+    subject: str | None = None,
+    identity: str | None = None,
+    version: int | None = None,
+    alg: str = "Ed25519",
+    issued_at: int | None = None,
+    platform: str | None = None,
+    output: _StrPath | None = None,
+) -> tuple[bytes, str, str]: ...
