@@ -203,12 +203,7 @@ export class TreeFilesError extends Error {
 }
 
 /** A file's content for `verifyTree`. */
-export type TreeContent =
-  | Blob
-  | BytesLike
-  | ReadableStream<BytesLike>
-  | AsyncIterable<BytesLike>
-  | Iterable<BytesLike>;
+export type TreeContent = Blob | BytesLike | ReadableStream<BytesLike> | AsyncIterable<BytesLike> | Iterable<BytesLike>;
 
 /** What `verifyTree` reads the files from. */
 export type TreeFiles =

@@ -891,7 +891,12 @@ function treeSource(files) {
   if (typeof files === "function") return { get: (entry) => files(entry), rest: () => [] };
   let map;
   if (files instanceof Map) map = new Map(files);
-  else if (files != null && typeof files === "object" && !isBytes(files) && typeof files[Symbol.iterator] === "function") {
+  else if (
+    files != null &&
+    typeof files === "object" &&
+    !isBytes(files) &&
+    typeof files[Symbol.iterator] === "function"
+  ) {
     map = new Map();
     for (const f of files) {
       if (!isBlob(f) || typeof f.name !== "string") {

@@ -158,7 +158,10 @@ impl TreeVerifier {
     pub fn next_entry(&mut self) -> Result<Option<TreeEntry>, JsValue> {
         self.started()?;
         let manifest = &self.manifest;
-        let state = self.state.as_mut().ok_or_else(|| throw(Error::NotStarted))?;
+        let state = self
+            .state
+            .as_mut()
+            .ok_or_else(|| throw(Error::NotStarted))?;
         let e = state.next_entry(manifest).map_err(throw)?;
         Ok(e.as_ref().map(entry_of))
     }

@@ -154,6 +154,67 @@ test("web page: the whole conformance vector file in Chromium", async () => {
   }
 });
 
+test("web page: the whole tree vector file in Chromium (TreeVerifier and verifyTree)", async () => {
+  const page = await context.newPage();
+  try {
+    await page.goto(`${server.origin}/?artifact=files/app.bin`);
+    const report = await page.evaluate(async () => {
+      const { runTreeVectors } = await import("/test-support/tree-vectors-in-browser.js");
+      return runTreeVectors(await (await fetch("/tree-vectors.json")).json());
+    });
+    assert.equal(report.version, 1);
+    assert.deepEqual(report.failures, []);
+    assert.equal(report.ran, report.total);
+    assert.ok(report.total >= 20);
+  } finally {
+    await page.close();
+  }
+});
+
+test("web page: verifyTree on a folder picked with <input webkitdirectory>, then one file tampered", async () => {
+  const page = await context.newPage();
+  try {
+    await page.goto(`${server.origin}/?artifact=files/app.bin`);
+    await page.evaluate(() => {
+      const input = document.createElement("input");
+      input.type = "file";
+      input.id = "tree-picker";
+      input.webkitdirectory = true;
+      document.body.append(input);
+    });
+    await page.setInputFiles("#tree-picker", join(fixturesDir, "tree"));
+    const results = await page.evaluate(async () => {
+      const { init, verifyTree, SealkitError } = await import("/sealkit/index.js");
+      const { TRUSTED_KEYS } = await import("/trusted-key.js");
+      await init();
+      const sig = new Uint8Array(await (await fetch("/files/tree.sig")).arrayBuffer());
+      const picked = document.querySelector("#tree-picker").files;
+      const out = [`picked ${picked.length} ${[...picked].map((f) => f.webkitRelativePath).sort()[0]}`];
+      const t = await verifyTree(sig, { keys: TRUSTED_KEYS }, picked);
+      out.push(`verified ${t.verified.subject} v${t.verified.version} ${t.entries.length} entries`);
+      // The same folder with one byte of data/big.bin changed.
+      const files = new Map([...picked].map((f) => [f.webkitRelativePath.split("/").slice(1).join("/"), f]));
+      const big = new Uint8Array(await files.get("data/big.bin").arrayBuffer());
+      big[123456] ^= 1;
+      files.set("data/big.bin", new Blob([big]));
+      try {
+        await verifyTree(sig, { keys: TRUSTED_KEYS }, files);
+        out.push("tampered folder verified");
+      } catch (e) {
+        out.push(`${e instanceof SealkitError} ${e.errorName} ${e.code} ${e.path}`);
+      }
+      return out;
+    });
+    assert.deepEqual(results, [
+      "picked 6 tree/README.txt",
+      "verified tree v5 9 entries",
+      "true tree_file_digest_mismatch 312 data/big.bin",
+    ]);
+  } finally {
+    await page.close();
+  }
+});
+
 test("web page: pipeTo(verifier.writable) in Chromium, for a good and a tampered download", async () => {
   const page = await context.newPage();
   try {

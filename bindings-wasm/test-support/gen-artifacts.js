@@ -1,9 +1,21 @@
 // Writes the small test artifacts, or streams the big one to stdout (`--big`).
-import { writeFileSync } from "node:fs";
+import { writeFileSync, mkdirSync, rmSync, chmodSync } from "node:fs";
 import { join } from "node:path";
 import { mod251, BIG_LEN, bigChunks } from "./helpers.js";
 
-if (process.argv[2] === "--big") {
+if (process.argv[2] === "--tree") {
+  // A small folder for the tree signature tests (signed by make-fixtures.sh, "*.log" excluded).
+  const dir = process.argv[3];
+  rmSync(dir, { recursive: true, force: true });
+  for (const d of ["bin", "data", "docs", "logs"]) mkdirSync(join(dir, d), { recursive: true });
+  writeFileSync(join(dir, "README.txt"), "a folder signed with sealkit\n");
+  writeFileSync(join(dir, "bin", "tool"), mod251(1000));
+  chmodSync(join(dir, "bin", "tool"), 0o755);
+  writeFileSync(join(dir, "data", "big.bin"), mod251(5 * 1024 * 1024 + 7));
+  writeFileSync(join(dir, "data", "empty.bin"), new Uint8Array(0));
+  writeFileSync(join(dir, "docs", "\u00fcber n\u00e4me.txt"), "UTF-8 names\n");
+  writeFileSync(join(dir, "logs", "debug.log"), "excluded from the signature\n");
+} else if (process.argv[2] === "--big") {
   for (const chunk of bigChunks()) {
     if (!process.stdout.write(chunk)) await new Promise((r) => process.stdout.once("drain", r));
   }

@@ -17,5 +17,8 @@ sign "$out/app.bin" --version 42
 # A signature by a key nobody trusts.
 "$sealkit" keygen --unencrypted --force -o "$out/foreign" >/dev/null 2>&1
 "$sealkit" sign "$out/app.bin" -o "$out/foreign.sig" --key "$out/foreign.key" --identity release@example.org >/dev/null
+# A folder and its tree signature file (DIR.sig), "*.log" excluded.
+node "$here/gen-artifacts.js" --tree "$out/tree"
+sign "$out/tree" -o "$out/tree.sig" --version 5 --exclude '*.log'
 # The 256 MiB stream is never written to disk: it is generated again by the test.
 node "$here/gen-artifacts.js" --big | sign - -o "$out/big.bin.sig" --version 43 --hash sha256

@@ -4,6 +4,7 @@
 //   /files/      the signed test artifacts (test/fixtures/)
 //   /trusted-key.js  the test's release key, as the page's pinned trust anchor
 //   /vectors.json, /test-support/vectors-in-browser.js  the conformance vectors in the browser
+//   /tree-vectors.json, /test-support/tree-vectors-in-browser.js  the tree vectors in the browser
 import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
 import { join, normalize, extname, sep } from "node:path";
@@ -46,6 +47,10 @@ export async function startServer() {
         file = join(pkgDir, "..", "tests", "vectors", "sealkit-vectors.json");
       } else if (path === "/test-support/vectors-in-browser.js") {
         file = join(pkgDir, "test-support", "vectors-in-browser.js");
+      } else if (path === "/tree-vectors.json") {
+        file = join(pkgDir, "..", "tests", "vectors", "tree-vectors.json");
+      } else if (path === "/test-support/tree-vectors-in-browser.js") {
+        file = join(pkgDir, "test-support", "tree-vectors-in-browser.js");
       } else if (path.startsWith("/files/")) {
         file = safeJoin(fixtures, path.slice("/files/".length));
       } else {

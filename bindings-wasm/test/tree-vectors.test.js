@@ -63,8 +63,15 @@ for (const c of file.cases) {
     for (const chunk of CHUNKINGS) {
       const r = run(c, chunk);
       if (x.error !== undefined) {
-        assert.ok(r.error instanceof SealkitError, `${c.name} (${chunk}): expected ${x.error}, got ${r.error ?? "success"}`);
-        assert.deepEqual([r.error.code, r.error.errorName, r.stage], [x.code, x.error, x.stage], `${c.name} (${chunk})`);
+        assert.ok(
+          r.error instanceof SealkitError,
+          `${c.name} (${chunk}): expected ${x.error}, got ${r.error ?? "success"}`,
+        );
+        assert.deepEqual(
+          [r.error.code, r.error.errorName, r.stage],
+          [x.code, x.error, x.stage],
+          `${c.name} (${chunk})`,
+        );
         if (r.v !== null) {
           assert.equal(r.v.state, "failed");
           assert.equal(r.v.error.code, x.code);
@@ -107,7 +114,11 @@ for (const c of file.cases) {
     } catch (e) {
       assert.ok(e instanceof SealkitError, `${c.name}: verifyTree threw ${e}`);
       assert.deepEqual([e.code, e.errorName], [x.code, x.error], `${c.name}: verifyTree`);
-      if (x.stage === "files") assert.deepEqual([e.path], x.differences.map((d) => d[1]));
+      if (x.stage === "files")
+        assert.deepEqual(
+          [e.path],
+          x.differences.map((d) => d[1]),
+        );
     }
   });
 }
