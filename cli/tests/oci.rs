@@ -915,3 +915,133 @@ fn damaged_layouts_and_archives_are_refused_never_a_crash() {
         assert!(out.code == 1 || out.code == 2, "cut {cut}: {out:?}");
     }
 }
+
+#[test]
+fn gzip_compressed_docker_save_archives_are_read_through_flate2() {
+    let t = T::new();
+    let layers = three_layers();
+    let config = legacy_archive(&t.p("app.tar"), &layers, &layers, false);
+    // `docker save | gzip`: recognised by its magic bytes, whatever its name.
+    let raw = fs::read(t.p("app.tar")).unwrap();
+    fs::write(t.p("app.tar.gz"), gzip(&raw)).unwrap();
+    fs::write(t.p("app-gz"), gzip(&raw)).unwrap();
+    let out = t.sign("docker-archive:app.tar.gz", &[]);
+    assert!(out.stdout.contains("app.tar.gz.sig"), "{out:?}");
+    let out = t.verify("docker-archive:app.tar.gz", &[]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let j = out.json();
+    assert_eq!(j["manifest_digest"], format!("sha256:{}", sha(&config)));
+    assert_eq!(j["blobs_checked"], 3);
+    // The same signature verifies the plain archive and a gzip copy under another name.
+    assert_eq!(
+        t.verify("docker-archive:app.tar", &["--sig", "app.tar.gz.sig"])
+            .code,
+        0
+    );
+    assert_eq!(
+        t.verify("docker-archive:app-gz", &["--sig", "app.tar.gz.sig"])
+            .code,
+        0
+    );
+
+    // A tampered layer inside the compressed archive names that layer.
+    let mut tampered = layers.clone();
+    tampered[2][300] ^= 1;
+    legacy_archive(&t.p("bad.tar"), &layers, &tampered, false);
+    fs::write(t.p("bad.tar.gz"), gzip(&fs::read(t.p("bad.tar")).unwrap())).unwrap();
+    let j = t.rejected(
+        "docker-archive:bad.tar.gz",
+        &["--sig", "app.tar.gz.sig"],
+        929,
+    );
+    assert!(
+        j["failures"][0]["blob"]
+            .as_str()
+            .unwrap()
+            .starts_with("layer 3 "),
+        "{j}"
+    );
+
+    // A truncated gzip stream is a damaged archive (exit 2), never a crash or a verdict.
+    let gz = fs::read(t.p("app.tar.gz")).unwrap();
+    fs::write(t.p("cut.tar.gz"), &gz[..gz.len() - 9]).unwrap();
+    let out = t.verify("docker-archive:cut.tar.gz", &["--sig", "app.tar.gz.sig"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert_eq!(out.json()["error"]["code"], 927);
+    // Bytes appended after the gzip stream are refused too (not a second gzip member).
+    let mut appended = gz.clone();
+    appended.extend_from_slice(b"trailing garbage");
+    fs::write(t.p("more.tar.gz"), &appended).unwrap();
+    let out = t.verify("docker-archive:more.tar.gz", &["--sig", "app.tar.gz.sig"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert_eq!(out.json()["error"]["code"], 927);
+}
+
+#[test]
+fn platform_selects_one_manifest_of_an_index_for_sign_and_verify() {
+    let t = T::new();
+    let mut l = Layout::new(t.p("multi"));
+    let (amd, _, _) = l.image("amd64", &three_layers());
+    let (arm, _, arm_layers) = l.image("arm64", &[layer_tar(&[("bin/arm", b"arm")])]);
+    let mut a = amd.clone();
+    a["platform"] = json!({"os": "linux", "architecture": "amd64"});
+    let mut b = arm.clone();
+    b["platform"] = json!({"os": "linux", "architecture": "arm64", "variant": "v8"});
+    let idx = json!({"schemaVersion": 2, "mediaType": INDEX, "manifests": [a, b]});
+    let i = l.blob(INDEX, &serde_json::to_vec(&idx).unwrap());
+    l.tag(&i, "1.0");
+
+    let out = t.sign("oci:multi:1.0", &["--platform", "linux/arm64"]);
+    assert!(out.stdout.contains("platform:   linux/arm64/v8"), "{out:?}");
+    // The signature is the arm64 manifest's: verified with --platform ...
+    let out = t.verify("oci:multi:1.0", &["--platform", "linux/arm64/v8"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let j = out.json();
+    assert_eq!(j["manifest_digest"], arm["digest"]);
+    assert_eq!(j["content_type"], MANIFEST);
+    assert_eq!(j["platform"], "linux/arm64/v8");
+    assert_eq!(j["index_digest"], i["digest"]);
+    assert_eq!(
+        j["blobs_checked"], 2,
+        "only that platform's config and layer"
+    );
+    // ... while the index itself is not signed, and the other platform has no signature.
+    t.rejected("oci:multi:1.0", &[], 926);
+    t.rejected("oci:multi:1.0", &["--platform", "linux/amd64"], 926);
+    // Unknown platform, a platform of a plain manifest, --platform on a file: usage errors.
+    let out = t.verify("oci:multi:1.0", &["--platform", "linux/s390x"]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert_eq!(out.json()["error"]["code"], 921);
+    let mut single = Layout::new(t.p("single"));
+    let (m, _, _) = single.image("amd64", &three_layers());
+    single.tag(&m, "v1");
+    let out = t.run(&[
+        "sign",
+        "oci:single:v1",
+        "--key",
+        "k.key",
+        "--platform",
+        "linux/amd64",
+    ]);
+    assert_eq!(out.code, 2, "{out:?}");
+    fs::write(t.p("f.bin"), b"x").unwrap();
+    let out = t.run(&[
+        "sign",
+        "f.bin",
+        "--key",
+        "k.key",
+        "--platform",
+        "linux/amd64",
+    ]);
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("--platform applies only"), "{out:?}");
+
+    // A tampered layer of the chosen platform is named.
+    let p = l.path_of(&arm_layers[0]);
+    let mut x = fs::read(&p).unwrap();
+    x[600] ^= 4;
+    fs::write(&p, x).unwrap();
+    let j = t.rejected("oci:multi:1.0", &["--platform", "linux/arm64"], 929);
+    assert_eq!(j["failures"][0]["blob"], "layer 1");
+    assert_eq!(j["failures"][0]["digest"], arm_layers[0]["digest"]);
+}

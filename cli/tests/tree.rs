@@ -384,3 +384,59 @@ fn dot_signs_beside_the_directory() {
     let (code, v) = f.verify_json();
     assert_eq!(code, 0, "{v}");
 }
+
+#[test]
+fn inspect_shows_the_unverified_envelope_and_a_manifest_summary() {
+    let f = Fixture::new();
+    let out = f.sign(&["--exclude", "*.log", "--version", "4"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let out = f.run(&["inspect", "plug.sig", "--json"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    let j = out.json();
+    assert_eq!(j["kind"], "tree_signature");
+    assert_eq!(j["verified"], false);
+    assert_eq!(j["subject"], "plug");
+    assert_eq!(j["version"], 4);
+    assert_eq!(j["content_type"], "application/vnd.sealkit.tree+cbor");
+    let t = &j["tree"];
+    assert_eq!(t["entries"], 60, "{j}");
+    assert_eq!(t["files"], 54);
+    assert_eq!(t["executables"], 1);
+    assert_eq!(t["directories"], 4);
+    assert_eq!(t["symlinks"], 2);
+    assert_eq!(t["outside_symlinks"], 1);
+    assert_eq!(t["total_size"], 18 + 300_000 + 4 + 340 + 7);
+    assert_eq!(t["exclusions"], serde_json::json!(["*.log"]));
+    assert_eq!(t["manifest_matches_envelope"], true);
+    assert_eq!(t["manifest_size"], j["length"]);
+
+    let out = f.run(&["inspect", "plug.sig"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains("UNVERIFIED envelope contents"),
+        "{out:?}"
+    );
+    assert!(out.stdout.contains("tree manifest (UNVERIFIED"), "{out:?}");
+    assert!(
+        out.stdout.contains(
+            "60 (54 files, 1 executable; 4 directories; 2 symlinks, 1 pointing outside the tree)"
+        ),
+        "{out:?}"
+    );
+    assert!(out.stdout.contains("exclusions:   *.log"), "{out:?}");
+
+    // A changed manifest byte no longer matches the envelope: shown, still exit 0 (nothing
+    // is verified by inspect); a broken file is malformed (exit 1).
+    let mut sig = fs::read(f.dir.path().join("plug.sig")).unwrap();
+    // Flip a bit of README's SHA-256 inside the manifest.
+    let readme: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(b"read me").into();
+    let at = sig.windows(32).position(|w| w == readme).unwrap();
+    sig[at] ^= 1;
+    fs::write(f.dir.path().join("flipped.sig"), &sig).unwrap();
+    let j = f.run(&["inspect", "flipped.sig", "--json"]).json();
+    assert_eq!(j["tree"]["manifest_matches_envelope"], false, "{j}");
+    fs::write(f.dir.path().join("cut.sig"), &sig[..sig.len() / 2]).unwrap();
+    let out = f.run(&["inspect", "cut.sig", "--json"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(out.json()["error"]["code"], 150);
+}

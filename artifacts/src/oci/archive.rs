@@ -352,3 +352,44 @@ pub fn legacy_image(store: &TarStore, wanted: Option<&str>) -> Result<LegacyImag
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use std::io::Write as _;
+
+    use super::*;
+
+    fn tar_with(name: &str, data: &[u8]) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, name, data).unwrap();
+        b.into_inner().unwrap()
+    }
+
+    #[test]
+    fn gzip_archives_are_found_by_magic_and_read_like_plain_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let raw = tar_with("manifest.json", b"[]");
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&raw).unwrap();
+        let gz = gz.finish().unwrap();
+        for (name, bytes, compressed) in [("plain", &raw, false), ("packed", &gz, true)] {
+            let p = dir.path().join(name);
+            std::fs::write(&p, bytes).unwrap();
+            let store = TarStore::open(&p).unwrap();
+            assert_eq!(store.is_compressed(), compressed);
+            assert_eq!(
+                store.read_small_path("manifest.json").unwrap(),
+                Some(b"[]".to_vec())
+            );
+        }
+        let cut = dir.path().join("cut");
+        std::fs::write(&cut, gz.get(..gz.len() - 4).unwrap()).unwrap();
+        let e = TarStore::open(&cut).unwrap_err();
+        assert_eq!(e.code, codes::ARCHIVE_INVALID);
+    }
+}

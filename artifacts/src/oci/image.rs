@@ -633,3 +633,19 @@ pub fn verify_image(
         unreferenced,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::platform_matches;
+
+    #[test]
+    fn platforms_match_exactly_or_without_a_variant() {
+        assert!(platform_matches("linux/arm64/v8", "linux/arm64/v8"));
+        assert!(platform_matches("linux/arm64/v8", "linux/arm64"));
+        assert!(platform_matches("linux/amd64", "linux/amd64"));
+        assert!(!platform_matches("linux/arm64", "linux/arm64/v8"));
+        assert!(!platform_matches("linux/arm64/v8", "linux/arm"));
+        assert!(!platform_matches("linux/amd64", "linux"));
+        assert!(!platform_matches("windows/amd64", "linux/amd64"));
+    }
+}

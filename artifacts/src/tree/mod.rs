@@ -505,3 +505,84 @@ pub fn verify_tree(
         differences,
     })
 }
+
+/// What a tree signature file claims, read without verifying anything: its envelope (still
+/// unverified) and a summary of its manifest.
+#[derive(Debug)]
+pub struct TreeSignatureSummary<'a> {
+    /// The envelope, parsed but not verified.
+    pub envelope: sealkit::Envelope<'a>,
+    /// The envelope's size in bytes.
+    pub envelope_len: usize,
+    /// The manifest's size in bytes.
+    pub manifest_len: usize,
+    /// Whether the manifest's digest and length are those the envelope claims.
+    pub manifest_matches_envelope: bool,
+    /// Manifest entries.
+    pub entries: u64,
+    /// Regular files among them.
+    pub files: u64,
+    /// Executable files among them.
+    pub executables: u64,
+    /// Directories among them.
+    pub directories: u64,
+    /// Symlinks among them.
+    pub symlinks: u64,
+    /// Symlinks recorded as pointing outside the tree.
+    pub outside_symlinks: u64,
+    /// The total size of the files.
+    pub total_size: u64,
+    /// The signed exclusion patterns.
+    pub exclusions: Vec<&'a str>,
+}
+
+/// Reads a tree signature file without verifying it: the core splits it, parses the envelope
+/// and checks every manifest rule (a malformed file is the core's error); the signature, the
+/// policy and the directory are not checked.
+pub fn inspect_signature(sig: &[u8]) -> Result<TreeSignatureSummary<'_>, sealkit::Error> {
+    let (envelope_bytes, manifest_bytes) = split_tree_signature(sig)?;
+    let envelope = sealkit::Envelope::parse(envelope_bytes)?;
+    let manifest = TreeManifest::parse(manifest_bytes)?;
+    let mut hasher = sealkit::ArtifactHasher::new(envelope.unverified_hash_alg());
+    hasher.update(manifest_bytes);
+    let digest = hasher.finalize();
+    let manifest_matches_envelope = digest.as_bytes() == envelope.unverified_digest()
+        && envelope.unverified_length() == manifest_bytes.len() as u64;
+    let mut s = TreeSignatureSummary {
+        envelope,
+        envelope_len: envelope_bytes.len(),
+        manifest_len: manifest_bytes.len(),
+        manifest_matches_envelope,
+        entries: manifest.entry_count(),
+        files: 0,
+        executables: 0,
+        directories: 0,
+        symlinks: 0,
+        outside_symlinks: 0,
+        total_size: 0,
+        exclusions: manifest.exclusions().collect(),
+    };
+    for e in manifest.entries() {
+        match e.kind {
+            EntryKind::File {
+                size, executable, ..
+            } => {
+                s.files += 1;
+                s.executables += u64::from(executable);
+                s.total_size = s.total_size.saturating_add(size);
+            }
+            EntryKind::Directory => s.directories += 1,
+            EntryKind::Symlink { outside, .. } => {
+                s.symlinks += 1;
+                s.outside_symlinks += u64::from(outside);
+            }
+        }
+    }
+    Ok(s)
+}
+
+/// Whether `bytes` begin like a tree signature file (a CBOR array of two items) rather than
+/// an envelope (tag 18): enough to choose how to show a file, never to trust it.
+pub fn looks_like_tree_signature(bytes: &[u8]) -> bool {
+    bytes.first() == Some(&0x82)
+}

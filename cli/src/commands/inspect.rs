@@ -23,7 +23,8 @@ pub struct InspectArgs {
     pub json: bool,
 }
 
-fn text(env: &Envelope<'_>, name: &str, size: usize) -> String {
+/// The unverified fields of an envelope as text (also used for tree signatures).
+pub(crate) fn text(env: &Envelope<'_>, name: &str, size: usize) -> String {
     let mut lines = vec![
         format!("{name}: UNVERIFIED envelope contents (nothing below has been checked;"),
         "use `sealkit verify` to check the signature and the file)".to_string(),
@@ -67,6 +68,9 @@ fn text(env: &Envelope<'_>, name: &str, size: usize) -> String {
 
 /// Runs `inspect`; returns the exit code (1 for a malformed envelope, 2 for I/O errors).
 pub fn run(args: &InspectArgs) -> ExitCode {
+    if crate::tree::inspect::is_tree_signature(&args.sig) {
+        return crate::tree::inspect::run(args);
+    }
     let name = args.sig.display().to_string();
     let result = read_envelope(&args.sig).and_then(|bytes| {
         // Parse into owned output right away: the envelope borrows `bytes`.

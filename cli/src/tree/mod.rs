@@ -3,6 +3,8 @@
 //! signing and comparing are `sealkit_artifacts::tree`'s; this module parses the arguments and
 //! renders the results. The format is in docs/FORMAT.md, section "Tree manifests".
 
+pub mod inspect;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
