@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 import sealkit
 from helpers import OTHER_SEED, key
+from test_buffers import Counter, progress_during
+from test_buffers import counter as counter_fixture  # noqa: F401 (the `counter` fixture)
 
 MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 INDEX = "application/vnd.oci.image.index.v1+json"
@@ -335,3 +337,19 @@ def test_cli_signed_layout_verifies_in_python(tmp_path: Path, cli: Path) -> None
     assert out.returncode == 0, out
     r = sealkit.verify_image(f"oci:{lay.dir}:v1", policy())
     assert r.manifest_digest == m["digest"] and r.verified.issued_at == 5
+
+
+def test_verify_image_releases_the_gil(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    counter: Counter = request.getfixturevalue("counter_fixture")
+    lay = Layout(tmp_path / "img")
+    m, _, _ = lay.image("amd64", [bytes(64 * 1024 * 1024)])
+    lay.tag(m, "v1")
+    sealkit.sign_image(f"oci:{lay.dir}:v1", key())
+    r: list[sealkit.ImageVerification] = []
+    assert (
+        progress_during(
+            counter, lambda: r.append(sealkit.verify_image(f"oci:{lay.dir}:v1", policy()))
+        )
+        > 0
+    )
+    assert r[0].bytes_checked > 64 * 1024 * 1024

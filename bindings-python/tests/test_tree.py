@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 import sealkit
 from helpers import OTHER_SEED, key
+from test_buffers import Counter, progress_during
+from test_buffers import counter as counter_fixture  # noqa: F401 (the `counter` fixture)
 
 
 def make_tree(root: Path) -> Path:
@@ -153,3 +155,21 @@ def test_cli_interop(tmp_path: Path, cli: Path) -> None:
     assert r.returncode == 0, r
     assert (tmp_path / "cli.sig").read_bytes() == sig
     assert sealkit.verify_tree(t, tmp_path / "cli.sig", policy()).ok
+
+
+def test_sign_and_verify_tree_release_the_gil(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    counter: Counter = request.getfixturevalue("counter_fixture")
+    t = tmp_path / "big"
+    t.mkdir()
+    with open(t / "blob", "wb") as f:
+        f.truncate(64 * 1024 * 1024)
+    sig = b""
+
+    def sign() -> None:
+        nonlocal sig
+        sig = sealkit.sign_tree(t, key(), issued_at=1)
+
+    assert progress_during(counter, sign) > 0
+    assert progress_during(counter, lambda: sealkit.verify_tree(t, sig, policy())) > 0
