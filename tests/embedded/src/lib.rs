@@ -289,10 +289,13 @@ pub mod verify_only {
 
     use crate::{exit, fixture_policy, paint_stack, stack_capacity, stack_peak, CHUNK};
 
+    /// Verifies in chunks; records the peak stack once the envelope is checked (signature and
+    /// policy, before any artifact byte) in `after_new`.
     #[inline(never)]
-    fn verify(envelope: &[u8], artifact: &[u8]) -> Result<u64, Error> {
+    fn verify(envelope: &[u8], artifact: &[u8], after_new: &mut usize) -> Result<u64, Error> {
         let policy = fixture_policy()?;
         let mut verifier = StreamVerifier::new(envelope, &policy)?;
+        *after_new = stack_peak();
         for chunk in artifact.chunks(CHUNK) {
             verifier.update(chunk)?;
         }
@@ -303,12 +306,18 @@ pub mod verify_only {
     /// the peak stack, and exits (status 0 only on success).
     pub fn run(hash: &str, envelope: &[u8], artifact: &[u8]) -> ! {
         let _ = paint_stack();
-        let result = verify(envelope, artifact);
+        let mut after_new = 0;
+        let result = verify(envelope, artifact, &mut after_new);
         let peak = stack_peak();
         match result {
             Ok(len) => {
                 hprintln!("verify-{}: ok, {} bytes verified", hash, len);
-                hprintln!("stack_peak={} stack_capacity={}", peak, stack_capacity());
+                hprintln!(
+                    "stack_peak={} stack_peak_after_new={} stack_capacity={}",
+                    peak,
+                    after_new,
+                    stack_capacity()
+                );
                 exit(len == artifact.len() as u64)
             }
             Err(e) => {
