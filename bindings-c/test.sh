@@ -283,5 +283,60 @@ catches_wrong_verdict() {
 }
 run tree-vectors-catch-a-wrong-verdict catches_wrong_verdict
 
+# examples/c/tree_verify.c (built above by the Makefile, and with the sanitizers) on folders
+# signed by the CLI, then tampered one way each.
+run compile-tree-verify-asan gcc -std=c99 -Wall -Wextra -Werror -pedantic -O1 -g -Ibindings-c/include "${SAN[@]}" \
+    examples/c/tree_verify.c -o "$OUT/tree_verify-asan" "${STATIC_LIBS[@]}"
+TV=$OUT/updater/tree_verify
+TREE=$W/plugin
+mkdir -p "$TREE/bin" "$TREE/lib" "$TREE/empty" "$TREE/logs"
+printf 'a plugin\n' >"$TREE/README"
+head -c 200000 /dev/urandom >"$TREE/lib/core.so"
+printf '#!/bin/sh\necho run\n' >"$TREE/bin/run"
+chmod 755 "$TREE/bin/run"
+ln -s core.so "$TREE/lib/current"
+ln -s /etc/hostname "$TREE/lib/outside"
+printf 'noise\n' >"$TREE/logs/debug.log"
+"$SEALKIT" sign "$TREE" --key "$W/release.key" --identity ci@example.org --version 9 --exclude '*.log' \
+    -o "$W/plugin.sig" >/dev/null 2>&1
+tree_args=(--sig "$W/plugin.sig" --key "$KEY")
+tree_ok() { "$1" "$TREE" "${tree_args[@]}" --identity ci@example.org --min-version 9 | grep -q "^verified .*: 9 entries, subject plugin, version 9, signed by ci@example.org$"; }
+# tree_refused CHANGE EXPECTED-STDERR [extra args]: apply CHANGE to a copy, expect exit 1 and the message.
+tree_refused() {
+    local change=$1 want=$2
+    shift 2
+    local d=$W/plugin-copy rc=0
+    rm -rf "$d"
+    cp -a "$TREE" "$d"
+    (cd "$d" && eval "$change")
+    "$TV" "$d" "${tree_args[@]}" "$@" 2>"$W/tree.err" >/dev/null || rc=$?
+    [ "$rc" -eq 1 ] && grep -q -- "$want" "$W/tree.err" || { cat "$W/tree.err"; return 1; }
+}
+run tree-verify-accepts tree_ok "$TV"
+run tree-verify-asan-accepts tree_ok "$OUT/tree_verify-asan"
+run tree-verify-valgrind "${VALGRIND[@]}" "$TV" "$TREE" "${tree_args[@]}"
+tree_excluded_added() {
+    local d=$W/plugin-excl
+    rm -rf "$d"
+    cp -a "$TREE" "$d"
+    echo more >"$d/lib/extra.log"
+    "$TV" "$d" "${tree_args[@]}" | grep -q "^verified "
+}
+run tree-verify-ignores-excluded-paths tree_excluded_added
+run tree-verify-refuses-changed-byte tree_refused 'printf "\x01" | dd of=lib/core.so bs=1 seek=777 conv=notrunc status=none' \
+    "rejected: tree_file_digest_mismatch (312) at lib/core.so"
+run tree-verify-refuses-appended-byte tree_refused 'printf x >>README' "rejected: tree_file_too_long (310) at README"
+run tree-verify-refuses-truncated tree_refused 'truncate -s 1000 lib/core.so' "rejected: tree_file_too_short (311) at lib/core.so"
+run tree-verify-refuses-added-file tree_refused 'echo new >lib/new.so' "added: 1 path(s)"
+run tree-verify-refuses-removed-empty-dir tree_refused 'rmdir empty' "removed: empty"
+run tree-verify-refuses-removed-file tree_refused 'rm bin/run' "removed: bin/run"
+run tree-verify-refuses-symlink-target tree_refused 'ln -sfn README lib/current' "symlink target changed: lib/current"
+run tree-verify-refuses-exec-bit tree_refused 'chmod 644 bin/run' "executable bit changed: bin/run"
+run tree-verify-refuses-kind-change tree_refused 'rm lib/current && mkdir lib/current' "kind changed (symlink): lib/current"
+run tree-verify-refuses-rollback tree_refused ':' "rejected: rollback (206)" --min-version 10
+{ cat "$W/plugin.sig"; printf x; } >"$W/plugin.sig.bad"
+run tree-verify-refuses-appended-sig-byte tree_refused ':' "rejected: tree_signature_malformed (150)" --sig "$W/plugin.sig.bad"
+run tree-verify-refuses-wrong-key tree_refused ':' "rejected: untrusted_key (202)" --key "$OTHER"
+
 echo "sealkit-c: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
