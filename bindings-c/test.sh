@@ -261,7 +261,9 @@ run compile-tree-vectors build tree_vectors $T/tree_vectors.c $T/json.c -- "${ST
 run compile-tree-vectors-asan build tree_vectors-asan $T/tree_vectors.c $T/json.c -- "${SAN[@]}" "${STATIC_LIBS[@]}"
 run compile-tree-vectors-no-heap build tree_vectors-no-heap $T/tree_vectors.c $T/json.c -- -DCOUNT_ALLOCATIONS \
     "$WRAP" "${STATIC_LIBS[@]}"
+run compile-tree-vectors-shared build tree_vectors-shared $T/tree_vectors.c $T/json.c -- "${SHARED_LIBS[@]}"
 run compile-tree-misuse build tree_misuse $T/tree_misuse.c $T/json.c -- "${STATIC_LIBS[@]}"
+run compile-tree-misuse-shared build tree_misuse-shared $T/tree_misuse.c $T/json.c -- "${SHARED_LIBS[@]}"
 run compile-tree-misuse-asan build tree_misuse-asan $T/tree_misuse.c $T/json.c -- "${SAN[@]}" "${STATIC_LIBS[@]}"
 run tree-vectors "$OUT/tree_vectors" "$TREE_VECTORS"
 run tree-vectors-valgrind "${VALGRIND[@]}" "$OUT/tree_vectors" "$TREE_VECTORS"
@@ -269,6 +271,8 @@ run tree-vectors-asan "$OUT/tree_vectors-asan" "$TREE_VECTORS"
 no_heap_in_tree() { "$OUT/tree_vectors-no-heap" "$TREE_VECTORS" | grep -q "^tree_vectors: 0 allocations inside libsealkit$"; }
 run tree-vectors-no-heap no_heap_in_tree
 run tree-misuse "$OUT/tree_misuse" "$TREE_VECTORS"
+run tree-vectors-shared "$OUT/tree_vectors-shared" "$TREE_VECTORS"
+run tree-misuse-shared "$OUT/tree_misuse-shared" "$TREE_VECTORS"
 run tree-misuse-valgrind "${VALGRIND[@]}" "$OUT/tree_misuse" "$TREE_VECTORS"
 run tree-misuse-asan "$OUT/tree_misuse-asan" "$TREE_VECTORS"
 sed 's/^  "version": 1$/  "version": 2/' "$TREE_VECTORS" >"$OUT/tree-vectors-v2.json"
