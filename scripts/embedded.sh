@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs sealkit's verifiers on an emulated Cortex-M3 (QEMU lm3s6965evb) and enforces the
-# flash, RAM and stack budgets of tests/embedded/budgets.env.
+# Runs sealkit's verifiers on an emulated Cortex-M3 (QEMU lm3s6965evb, thumbv7m-none-eabi) and
+# Cortex-M4F (QEMU mps2-an386, thumbv7em-none-eabihf), and enforces the flash, RAM and stack
+# budgets of tests/embedded/budgets.env (measured on the Cortex-M3).
 #
 #   bash scripts/embedded.sh
 #
@@ -17,6 +18,7 @@ root=$PWD
 fw="$root/tests/embedded"
 export CARGO_TARGET_DIR="$root/target/embedded"
 target=thumbv7m-none-eabi
+target_m4=thumbv7em-none-eabihf
 bin_dir="$CARGO_TARGET_DIR/$target/release"
 
 step() { printf '\n==> %s\n' "$*"; }
@@ -37,7 +39,7 @@ summary() {
   [ "$failed" -eq 0 ]
 }
 
-step "tools: qemu-system-arm (apt, when missing) and the $target target"
+step "tools: qemu-system-arm (apt, when missing) and the $target and $target_m4 targets"
 if ! command -v qemu-system-arm >/dev/null 2>&1; then
   sudo_cmd=""
   if [ "$(id -u)" -ne 0 ]; then sudo_cmd=$(command -v sudo || true); fi
@@ -45,7 +47,9 @@ if ! command -v qemu-system-arm >/dev/null 2>&1; then
     { $sudo_cmd apt-get update && $sudo_cmd apt-get install -y --no-install-recommends qemu-system-arm; }
 fi
 qemu-system-arm --version | head -n 1
-rustup target add "$target" >/dev/null 2>&1 || rustup target add "$target"
+for t in "$target" "$target_m4"; do
+  rustup target add "$t" >/dev/null 2>&1 || rustup target add "$t"
+done
 for tool in size nm timeout; do
   command -v "$tool" >/dev/null 2>&1 || { echo "error: $tool is missing (binutils, coreutils)" >&2; exit 2; }
 done
@@ -62,14 +66,16 @@ fi
 step "format and lint: the firmware crate and the generator"
 if cargo fmt --all -- --check; then pass firmware_fmt; else fail firmware_fmt; fi
 if cargo clippy -q --release --target "$target" -p sealkit-embedded --bins --lib -- -D warnings &&
+  cargo clippy -q --release --target "$target_m4" -p sealkit-embedded --bins --lib -- -D warnings &&
   cargo clippy -q -p sealkit-embedded-gen -- -D warnings; then
   pass firmware_clippy
 else
   fail firmware_clippy
 fi
 
-step "build: firmware images for $target (opt-level z, LTO, panic abort, ed25519 opt_size)"
-if ! cargo build --release --target "$target" -p sealkit-embedded --bins; then
+step "build: firmware images for $target and $target_m4 (opt-level z, LTO, panic abort, ed25519 opt_size)"
+if ! cargo build --release --target "$target" -p sealkit-embedded --bins ||
+  ! cargo build --release --target "$target_m4" -p sealkit-embedded --bins; then
   fail firmware_build
   summary
   exit 1
@@ -84,54 +90,72 @@ if grep -rnE 'global_allocator|extern crate alloc|alloc::' src gen/src ../../cor
 else
   pass no_allocator_in_sources
 fi
-for img in "${images[@]}"; do
-  # Any use of the heap links __rust_alloc (and, with a #[global_allocator], __rg_alloc).
-  if nm "$bin_dir/$img" | grep -E '__rust_(alloc|dealloc|realloc|alloc_zeroed)|__rg_alloc|__rdl_alloc|__rust_alloc_error_handler'; then
-    fail "no_allocator_symbols_$img"
-  else
-    pass "no_allocator_symbols_$img: nm shows no __rust_alloc/__rg_alloc"
-  fi
+for t in "$target" "$target_m4"; do
+  for img in "${images[@]}"; do
+    # Any use of the heap links __rust_alloc (and, with a #[global_allocator], __rg_alloc).
+    if nm "$CARGO_TARGET_DIR/$t/release/$img" |
+      grep -E '__rust_(alloc|dealloc|realloc|alloc_zeroed)|__rg_alloc|__rdl_alloc|__rust_alloc_error_handler'; then
+      fail "no_allocator_symbols_${t}_$img"
+    else
+      pass "no_allocator_symbols_${t}_$img: nm shows no __rust_alloc/__rg_alloc"
+    fi
+  done
 done
 
 # Runs one image under QEMU; its output goes to $out_dir/<image>.log. Never hangs: a fault
 # handler exits through semihosting, and `timeout` bounds the whole run.
 out_dir=$(mktemp -d)
 trap 'rm -rf "$out_dir"' EXIT
+# Run on the Cortex-M3 unless M4=1: then on the Cortex-M4F, with logs <image>.m4.log.
 run_image() {
   local img=$1
   local status=0
-  timeout 120 qemu-system-arm -cpu cortex-m3 -machine lm3s6965evb -nographic \
-    -semihosting-config enable=on,target=native -kernel "$bin_dir/$img" \
-    >"$out_dir/$img.log" 2>"$out_dir/$img.err" || status=$?
-  sed 's/^/    /' "$out_dir/$img.log"
+  local cpu=cortex-m3 machine=lm3s6965evb dir=$bin_dir log=$img
+  if [ "${M4:-0}" = 1 ]; then
+    cpu=cortex-m4 machine=mps2-an386 dir="$CARGO_TARGET_DIR/$target_m4/release" log=$img.m4
+  fi
+  timeout 120 qemu-system-arm -cpu "$cpu" -machine "$machine" -nographic \
+    -semihosting-config enable=on,target=native -kernel "$dir/$img" \
+    >"$out_dir/$log.log" 2>"$out_dir/$log.err" || status=$?
+  sed 's/^/    /' "$out_dir/$log.log"
   return "$status"
 }
 
-step "run: each image on the emulated Cortex-M3"
-for img in hello verify-sha256 verify-sha512; do
-  if run_image "$img" && grep -qE '^(hello from the Cortex-M3|verify-sha(256|512): ok, 65536 bytes verified)$' "$out_dir/$img.log"; then
-    pass "run_$img"
+for m4 in 0 1; do
+  if [ "$m4" = 1 ]; then
+    cpu=m4 sfx=.m4
+    step "run: each image on the emulated Cortex-M4F (mps2-an386)"
   else
-    fail "run_$img (exit status or output not as expected; stderr: $(tr '\n' ' ' <"$out_dir/$img.err"))"
+    cpu=m3 sfx=
+    step "run: each image on the emulated Cortex-M3 (lm3s6965evb)"
+  fi
+  for img in hello verify-sha256 verify-sha512; do
+    if M4=$m4 run_image "$img" &&
+      grep -qE '^(hello from the Cortex-M|verify-sha(256|512): ok, 65536 bytes verified)$' "$out_dir/$img$sfx.log"; then
+      pass "run_${cpu}_$img"
+    else
+      fail "run_${cpu}_$img (exit status or output not as expected; stderr: $(tr '\n' ' ' <"$out_dir/$img$sfx.err"))"
+    fi
+  done
+  log="$out_dir/conformance$sfx.log"
+  conformance_status=0
+  M4=$m4 run_image conformance >/dev/null || conformance_status=$?
+  # Each verdict of the firmware counts as one test.
+  while read -r line; do
+    case "$line" in
+      PASS\ *) pass "firmware_$cpu ${line#PASS }" ;;
+      FAIL\ *) fail "firmware_$cpu ${line#FAIL }" ;;
+    esac
+  done <"$log"
+  grep -E '^(sizes|firmware) ' "$log" | sed 's/^/    /' || true
+  verdicts=$(grep -cE '^(PASS|FAIL) ' "$log" || true)
+  if [ "$conformance_status" -eq 0 ] && [ "$verdicts" -ge 20 ] &&
+    grep -qE "^firmware conformance: $verdicts passed, 0 failed$" "$log"; then
+    pass "run_${cpu}_conformance: exit status 0, $verdicts verdicts"
+  else
+    fail "run_${cpu}_conformance: exit status $conformance_status, $verdicts verdicts (stderr: $(tr '\n' ' ' <"$out_dir/conformance$sfx.err"))"
   fi
 done
-conformance_status=0
-run_image conformance >/dev/null || conformance_status=$?
-# Each verdict of the firmware counts as one test.
-while read -r line; do
-  case "$line" in
-    PASS\ *) pass "firmware ${line#PASS }" ;;
-    FAIL\ *) fail "firmware ${line#FAIL }" ;;
-  esac
-done <"$out_dir/conformance.log"
-grep -E '^(sizes|firmware) ' "$out_dir/conformance.log" | sed 's/^/    /' || true
-verdicts=$(grep -cE '^(PASS|FAIL) ' "$out_dir/conformance.log" || true)
-if [ "$conformance_status" -eq 0 ] && [ "$verdicts" -ge 20 ] &&
-  grep -qE "^firmware conformance: $verdicts passed, 0 failed$" "$out_dir/conformance.log"; then
-  pass "run_conformance: exit status 0, $verdicts verdicts"
-else
-  fail "run_conformance: exit status $conformance_status, $verdicts verdicts (stderr: $(tr '\n' ' ' <"$out_dir/conformance.err"))"
-fi
 
 step "budgets: flash, RAM and peak stack against tests/embedded/budgets.env"
 # shellcheck source=../tests/embedded/budgets.env
@@ -173,5 +197,11 @@ check_budget ram_verify "$(ram_bytes verify-sha256)" "$RAM_VERIFY" "-"
 check_budget flash_conformance $(($(code_bytes conformance) - hello_code)) "$FLASH_CONFORMANCE" "- (all three verifiers)"
 check_budget stack_sealed "$(scenario_stack sealed_)" "$STACK_SEALED" "-"
 check_budget stack_tree "$(scenario_stack tree_)" "$STACK_TREE" "-"
+# For information (not enforced): the same images on the Cortex-M4F.
+m4_dir="$CARGO_TARGET_DIR/$target_m4/release"
+m4_code() { size -A "$m4_dir/$1" | awk '$1 == ".text" || $1 == ".rodata" { n += $2 } END { print n + 0 }'; }
+echo "    Cortex-M4F (information): flash verify-sha256 $(($(m4_code verify-sha256) - $(m4_code hello))) B," \
+  "conformance $(($(m4_code conformance) - $(m4_code hello))) B;" \
+  "$(sed -n -E 's/^stack_peak=([0-9]+) .*/stack verify-sha256 \1 B/p' "$out_dir/verify-sha256.m4.log")"
 
 summary

@@ -14,7 +14,7 @@ sealkit_embedded::fault_handler!();
 fn main() -> ! {
     let _ = paint_stack();
     let peak = stack_peak();
-    hprintln!("hello from the Cortex-M3");
+    hprintln!("hello from the Cortex-M");
     hprintln!("stack_peak={} stack_capacity={}", peak, stack_capacity());
     exit(true)
 }
