@@ -17,7 +17,7 @@ use sealkit::{Error, PublicKey, TrustPolicy};
 pub const CHUNK: usize = 128;
 
 /// The signed fixtures, written by `gen/` (see `tests/embedded/README.md`). They live in the
-/// `.fixtures` output section (see `memory.x`), so they do not count as code in the budgets.
+/// `.fixtures` output section (see `sections.x`), so they do not count as code in the budgets.
 pub mod fixtures {
     /// The 64 KiB artifact.
     #[link_section = ".fixtures"]
