@@ -5,6 +5,7 @@
 #
 #   benches/tree/run.sh            # defaults: 10000 small files of 1 to 8 KiB, 4 x 256 MiB
 #   SMALL=2000 LARGE_MB=64 ROUNDS=3 benches/tree/run.sh
+#   BASELINE=/path/to/older/sealkit benches/tree/run.sh   # also time another build, same rounds
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -48,9 +49,9 @@ bench() {
   # Warm the page cache and check both succeed.
   "$SEALKIT" verify "$name" --sig "$name.sig" -k k.pub >/dev/null
   (cd "$name" && sha256sum --quiet -c "../$name.sha256")
-  local s_times=() c_times=()
+  local s_times=() c_times=() b_times=()
   for _ in $(seq "$ROUNDS"); do
-    local t0 t1 t2
+    local t0 t1 t2 t3
     t0=$(now)
     "$SEALKIT" verify "$name" --sig "$name.sig" -k k.pub >/dev/null
     t1=$(now)
@@ -58,6 +59,11 @@ bench() {
     t2=$(now)
     s_times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')")
     c_times+=("$(awk -v a="$t1" -v b="$t2" 'BEGIN {print b - a}')")
+    if [ -n "${BASELINE:-}" ]; then
+      "$BASELINE" verify "$name" --sig "$name.sig" -k k.pub >/dev/null
+      t3=$(now)
+      b_times+=("$(awk -v a="$t2" -v b="$t3" 'BEGIN {print b - a}')")
+    fi
   done
   local s c
   s=$(printf '%s\n' "${s_times[@]}" | median)
@@ -68,6 +74,12 @@ bench() {
   awk -v n="$name" -v f="$files" -v b="$bytes" -v s="$s" -v c="$c" 'BEGIN {
     printf "%-6s %6d files %7.1f MiB | sealkit verify %7.3f s | sha256sum -c %7.3f s | ratio (sha256sum / sealkit) %5.2fx\n",
       n, f, b / 1048576, s, c, c / s }'
+  if [ -n "${BASELINE:-}" ]; then
+    local base
+    base=$(printf '%s\n' "${b_times[@]}" | median)
+    awk -v n="$name" -v s="$s" -v base="$base" 'BEGIN {
+      printf "%-6s baseline build %7.3f s | this build / baseline %5.2f\n", n, base, s / base }'
+  fi
 }
 
 echo "cores: $(nproc); rounds: $ROUNDS (median); $(sha256sum --version | head -1)"

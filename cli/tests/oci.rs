@@ -451,9 +451,10 @@ fn bad_layouts_are_errors_not_crashes() {
     );
 }
 
-#[test]
-fn an_image_index_is_signed_and_every_platform_is_verified_through_it() {
-    let t = T::new();
+/// A layout `multi` with an image index tagged `1.0` of two platforms: linux/amd64 (three
+/// layers) and linux/arm64/v8 (one layer). Returns (layout, amd64 manifest, arm64 manifest,
+/// arm64 layers, index).
+fn multi_platform(t: &T) -> (Layout, Value, Value, Vec<Value>, Value) {
     let mut l = Layout::new(t.p("multi"));
     let (amd, _, _) = l.image("amd64", &three_layers());
     let (arm, _, arm_layers) = l.image("arm64", &[layer_tar(&[("bin/arm", b"arm")])]);
@@ -464,6 +465,13 @@ fn an_image_index_is_signed_and_every_platform_is_verified_through_it() {
     let idx = json!({"schemaVersion": 2, "mediaType": INDEX, "manifests": [a, b]});
     let i = l.blob(INDEX, &serde_json::to_vec(&idx).unwrap());
     l.tag(&i, "1.0");
+    (l, amd, arm, arm_layers, i)
+}
+
+#[test]
+fn an_image_index_is_signed_and_every_platform_is_verified_through_it() {
+    let t = T::new();
+    let (l, amd, _, arm_layers, _) = multi_platform(&t);
     t.sign("oci:multi:1.0", &[]);
     let out = t.verify("oci:multi:1.0", &[]);
     assert_eq!(out.code, 0, "{out:?}");
@@ -980,16 +988,7 @@ fn gzip_compressed_docker_save_archives_are_read_through_flate2() {
 #[test]
 fn platform_selects_one_manifest_of_an_index_for_sign_and_verify() {
     let t = T::new();
-    let mut l = Layout::new(t.p("multi"));
-    let (amd, _, _) = l.image("amd64", &three_layers());
-    let (arm, _, arm_layers) = l.image("arm64", &[layer_tar(&[("bin/arm", b"arm")])]);
-    let mut a = amd.clone();
-    a["platform"] = json!({"os": "linux", "architecture": "amd64"});
-    let mut b = arm.clone();
-    b["platform"] = json!({"os": "linux", "architecture": "arm64", "variant": "v8"});
-    let idx = json!({"schemaVersion": 2, "mediaType": INDEX, "manifests": [a, b]});
-    let i = l.blob(INDEX, &serde_json::to_vec(&idx).unwrap());
-    l.tag(&i, "1.0");
+    let (l, _, arm, arm_layers, i) = multi_platform(&t);
 
     let out = t.sign("oci:multi:1.0", &["--platform", "linux/arm64"]);
     assert!(out.stdout.contains("platform:   linux/arm64/v8"), "{out:?}");

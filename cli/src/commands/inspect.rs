@@ -90,13 +90,18 @@ pub fn run(args: &InspectArgs) -> ExitCode {
             }),
         }
     });
+    print_result(result, args.json)
+}
+
+/// Prints what `inspect` found (or its error, as JSON with `json`); returns the exit code.
+pub(crate) fn print_result(result: Result<String, CliError>, json: bool) -> ExitCode {
     match result {
         Ok(out) => {
             out!("{out}");
             ExitCode::SUCCESS
         }
         Err(e) => {
-            if args.json {
+            if json {
                 outln!("{}", json!({"verified": false, "error": e.to_json()}));
             } else {
                 errln!("sealkit: error: {e}");

@@ -10,7 +10,7 @@ use sealkit_artifacts::tree::{
 };
 use serde_json::{json, Value};
 
-use crate::commands::inspect::{text as envelope_text, InspectArgs};
+use crate::commands::inspect::{print_result, text as envelope_text, InspectArgs};
 use crate::error::CliError;
 use crate::output::{envelope_json, printable, size};
 
@@ -108,18 +108,5 @@ pub fn run(args: &InspectArgs) -> ExitCode {
                 detail: String::new(),
             }),
         });
-    match result {
-        Ok(out) => {
-            out!("{out}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            if args.json {
-                outln!("{}", json!({"verified": false, "error": e.to_json()}));
-            } else {
-                errln!("sealkit: error: {e}");
-            }
-            e.exit_code()
-        }
-    }
+    print_result(result, args.json)
 }
