@@ -35,7 +35,9 @@ const U_SIZE: usize = SEALKIT_UNSEALER_SIZE;
 const V0: usize = 0;
 const P0: usize = 2 * V_SIZE;
 const U0: usize = P0 + 2 * P_SIZE;
-const G: usize = U0 + U_SIZE;
+const T0: usize = U0 + U_SIZE;
+const T_SIZE: usize = SEALKIT_TREE_VERIFIER_SIZE;
+const G: usize = T0 + T_SIZE;
 const G_SIZE: usize = U_SIZE + 16;
 const ARENA: usize = G + G_SIZE + 16;
 
@@ -46,6 +48,9 @@ struct Arena([u8; ARENA]);
 struct FactsBuf([u8; core::mem::size_of::<sealkit_facts>() + 16]);
 
 struct Fixture {
+    // A tree signature file over `dir/`, `dir/a` (the artifact) and `dir/b` (b"tree file b").
+    tree_sig: Vec<u8>,
+    tree_files: [Vec<u8>; 2],
     artifact: Vec<u8>,
     envelope: Vec<u8>,
     stream: Vec<u8>,
@@ -75,6 +80,8 @@ fn fixture() -> &'static Fixture {
             .unwrap_or_default();
         stream.extend_from_slice(&envelope);
         stream.extend_from_slice(&artifact);
+        let tree_files = [artifact.clone(), b"tree file b".to_vec()];
+        let tree_sig = tree_signature(&tree_files);
         let text = |k: &sealkit::SigningKey| {
             let mut b = [0u8; PUBLIC_KEY_TEXT_LEN];
             k.public_key().to_text(&mut b).to_owned()
@@ -85,8 +92,68 @@ fn fixture() -> &'static Fixture {
             artifact,
             envelope,
             stream,
+            tree_sig,
+            tree_files,
         }
     })
+}
+
+/// A tree signature file `[envelope, manifest]` for a directory holding two files.
+fn tree_signature(files: &[Vec<u8>; 2]) -> Vec<u8> {
+    use sealkit::{EntryKind, TreeEntry};
+    let sha = |b: &[u8]| {
+        let mut s = [0u8; 32];
+        s.copy_from_slice(sealkit_fuzz::digest_of(HashAlg::Sha256, b).as_bytes());
+        s
+    };
+    let entries = [
+        TreeEntry {
+            path: "dir",
+            kind: EntryKind::Directory,
+        },
+        TreeEntry {
+            path: "dir/a",
+            kind: EntryKind::File {
+                executable: false,
+                size: files[0].len() as u64,
+                sha256: sha(&files[0]),
+            },
+        },
+        TreeEntry {
+            path: "dir/b",
+            kind: EntryKind::File {
+                executable: true,
+                size: files[1].len() as u64,
+                sha256: sha(&files[1]),
+            },
+        },
+    ];
+    let mut m = Vec::new();
+    sealkit::encode_tree_manifest_head(["*.tmp"].into_iter(), 3, &mut |b: &[u8]| {
+        m.extend_from_slice(b)
+    });
+    for e in &entries {
+        sealkit::encode_tree_entry(e, &mut |b: &[u8]| m.extend_from_slice(b));
+    }
+    let env = sign_envelope(
+        fuzz_key(),
+        SignatureAlg::Ed25519,
+        HashAlg::Sha256,
+        &m,
+        m.len() as u64,
+        ContentType::MediaType(sealkit::TREE_MEDIA_TYPE),
+        "dir",
+        None,
+        0,
+        None,
+    )
+    .unwrap_or_default();
+    let mut sig = Vec::new();
+    sealkit::encode_tree_signature_head(env.len(), &mut |b: &[u8]| sig.extend_from_slice(b));
+    sig.extend_from_slice(&env);
+    sealkit::encode_tree_signature_manifest_head(m.len(), &mut |b: &[u8]| sig.extend_from_slice(b));
+    sig.extend_from_slice(&m);
+    sig
 }
 
 fn valid_code(c: c_int) -> bool {
@@ -154,6 +221,13 @@ struct Run<'a> {
     next: [usize; 2],
     out: Vec<u8>,
     snext: usize,
+    // The tree verifier: the file being fed (index into the fixture's files), the bytes fed to
+    // each file, and every signature buffer given to init (kept alive for the whole run, as
+    // the C contract requires).
+    tfile: Option<usize>,
+    tfed: [Vec<u8>; 2],
+    tnext: usize,
+    held: Vec<Vec<u8>>,
     policy_error: [Option<c_int>; 2],
 }
 
@@ -184,6 +258,18 @@ impl<'a> Run<'a> {
     fn policy(&mut self) -> (*mut sealkit_policy, Option<usize>) {
         let (p, i) = self.block(P0, P_SIZE, 2);
         (p.cast(), i)
+    }
+
+    fn tree(&mut self) -> (*mut sealkit_tree_verifier, Option<usize>) {
+        let (p, i) = self.block(T0, T_SIZE, 1);
+        (p.cast(), i)
+    }
+
+    fn t_failed(&self, t: *mut sealkit_tree_verifier) -> Option<c_int> {
+        let (mut s, mut e) = (-1, -1);
+        // SAFETY: as in v_failed.
+        let r = unsafe { sealkit_tree_verifier_state(t, &mut s, &mut e) };
+        (r == SEALKIT_OK && s == SEALKIT_STATE_FAILED).then_some(e)
     }
 
     fn unsealer(&mut self) -> (*mut sealkit_unsealer, Option<usize>) {
@@ -285,7 +371,7 @@ impl<'a> Run<'a> {
 
     fn step(&mut self) {
         let fx = self.fx;
-        let op = self.input.u8() % 22;
+        let op = self.input.u8() % 29;
         // SAFETY: every pointer passed is NULL, or points into the arena / facts buffer / a live
         // slice with at least the stated length, as the C contract requires.
         unsafe {
@@ -565,6 +651,156 @@ impl<'a> Run<'a> {
                     };
                     check_code(sealkit_sealed_header(n, hp));
                 }
+                22 => {
+                    let (t, ti) = self.tree();
+                    let sig = match self.input.u8() % 4 {
+                        0 | 1 => Arg::of(&fx.tree_sig),
+                        2 => Arg::null(usize::from(self.input.u8() % 2)),
+                        _ => {
+                            let mut s = fx.tree_sig.clone();
+                            let i = usize::from(self.input.u16()) % s.len().max(1);
+                            if let Some(b) = s.get_mut(i) {
+                                *b ^= 1 << (self.input.u8() % 8);
+                            }
+                            Arg {
+                                len: s.len(),
+                                data: Some(s),
+                            }
+                        }
+                    };
+                    let (p, _) = self.policy();
+                    let before = self.t_failed(t);
+                    let r = check_code(sealkit_tree_verifier_init(
+                        t,
+                        sig.ptr(),
+                        sig.len,
+                        p.cast_const(),
+                    ));
+                    if let Some(e) = before {
+                        assert_eq!(r, e, "a failed tree verifier accepted init");
+                    }
+                    if r == 0 {
+                        assert_eq!(
+                            sig.bytes(),
+                            Some(fx.tree_sig.as_slice()),
+                            "a tampered tree signature was accepted"
+                        );
+                        if ti.is_some() {
+                            self.tfile = None;
+                            self.tfed = [Vec::new(), Vec::new()];
+                            self.tnext = 0;
+                        }
+                    }
+                    // The library keeps pointing into the buffer: keep it alive.
+                    if let Some(d) = sig.data {
+                        self.held.push(d);
+                    }
+                }
+                23 => {
+                    let (t, ti) = self.tree();
+                    let mut entry = core::mem::MaybeUninit::<sealkit_tree_entry>::zeroed();
+                    let ep: *mut sealkit_tree_entry = if self.input.u8() % 8 == 0 {
+                        core::ptr::null_mut()
+                    } else {
+                        entry.as_mut_ptr()
+                    };
+                    let before = self.t_failed(t);
+                    let r = check_code(sealkit_tree_verifier_next_entry(t, ep));
+                    if let Some(e) = before {
+                        assert_eq!(r, e, "a failed tree verifier handed out an entry");
+                    }
+                    if let (0, Some(_), false) = (r, ti, ep.is_null()) {
+                        // A file just closed successfully had exactly its bytes.
+                        if let Some(f) = self.tfile.take() {
+                            assert_eq!(
+                                self.tfed.get(f),
+                                fx.tree_files.get(f),
+                                "a tree file that does not match was accepted"
+                            );
+                        }
+                        let e = entry.assume_init();
+                        if e.kind == SEALKIT_TREE_FILE {
+                            let path = core::slice::from_raw_parts(e.path.cast::<u8>(), e.path_len);
+                            self.tfile = match path {
+                                b"dir/a" => Some(0),
+                                b"dir/b" => Some(1),
+                                _ => panic!("an entry that was not signed"),
+                            };
+                            self.tnext = 0;
+                        }
+                    }
+                }
+                24 => {
+                    let (t, ti) = self.tree();
+                    let file = self
+                        .tfile
+                        .and_then(|f| fx.tree_files.get(f))
+                        .map_or(&[][..], |v| v.as_slice());
+                    let mut next = self.tnext;
+                    let c = self.chunk(file, &mut next);
+                    let before = self.t_failed(t);
+                    let r = check_code(sealkit_tree_verifier_update(t, c.ptr(), c.len));
+                    if let Some(e) = before {
+                        assert_eq!(r, e, "a failed tree verifier accepted update");
+                    }
+                    if let (0, Some(_)) = (r, ti) {
+                        self.tnext = next;
+                        if let Some(f) = self.tfile {
+                            if let Some(fed) = self.tfed.get_mut(f) {
+                                fed.extend_from_slice(c.bytes().unwrap_or_default());
+                            }
+                        }
+                    }
+                }
+                25 => {
+                    let (t, ti) = self.tree();
+                    let f = self.facts_ptr();
+                    let before = self.t_failed(t);
+                    let r = check_code(sealkit_tree_verifier_finish(t, f));
+                    if let Some(e) = before {
+                        assert_eq!(r, e, "a failed tree verifier accepted finish");
+                    }
+                    if let (0, Some(_)) = (r, ti) {
+                        assert_eq!(
+                            self.tfed, fx.tree_files,
+                            "a tree verified with files that were not signed"
+                        );
+                        assert_eq!(self.read_facts(f).subject_len, 3);
+                    }
+                }
+                26 => {
+                    let (t, ti) = self.tree();
+                    let r = check_code(sealkit_tree_verifier_abort(t));
+                    if let (0, Some(_)) = (r, ti) {
+                        self.tfile = None;
+                        self.tfed = [Vec::new(), Vec::new()];
+                    }
+                }
+                27 => {
+                    let (t, _) = self.tree();
+                    let (mut s, mut e) = (0, 0);
+                    check_code(sealkit_tree_verifier_state(t, &mut s, &mut e));
+                    let (mut a, mut b, mut c) = (0u64, 0u64, 0u64);
+                    let cp: *mut u64 = if self.input.u8() % 8 == 0 {
+                        core::ptr::null_mut()
+                    } else {
+                        &mut c
+                    };
+                    check_code(sealkit_tree_verifier_counts(t, &mut a, &mut b, cp));
+                }
+                28 => {
+                    let (t, _) = self.tree();
+                    let index = usize::from(self.input.u8() % 4);
+                    let mut pat: *const c_char = core::ptr::null();
+                    let mut len = 0usize;
+                    let r = check_code(sealkit_tree_verifier_exclusion(
+                        t, index, &mut pat, &mut len,
+                    ));
+                    if r == 0 {
+                        let b = core::slice::from_raw_parts(pat.cast::<u8>(), len);
+                        assert_eq!(b, b"*.tmp");
+                    }
+                }
                 _ => {
                     // Names and messages of arbitrary codes.
                     let c = c_int::from(self.input.u16() as i16);
@@ -592,6 +828,10 @@ fuzz_target!(|data: &[u8]| {
         next: [0, 0],
         out: Vec::new(),
         snext: 0,
+        tfile: None,
+        tfed: [Vec::new(), Vec::new()],
+        tnext: 0,
+        held: Vec::new(),
         policy_error: [None, None],
     };
     let mut steps = 0;
