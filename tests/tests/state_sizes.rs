@@ -22,8 +22,8 @@ use core::mem::{align_of, size_of};
 
 use sealkit::{
     ArtifactDigest, ArtifactHasher, Envelope, Error, KeyId, PolicyBuilder, PublicKey, SigningKey,
-    SlotState, StreamVerifier, TreeEntries, TreeManifest, TreeVerifier, TrustPolicy, TrustedKey,
-    UnsealState, Unsealer, Verified, VerifierSlot,
+    SlotState, StreamVerifier, TreeEntries, TreeManifest, TreeVerifier, TreeVerifierState,
+    TrustPolicy, TrustedKey, UnsealState, Unsealer, Verified, VerifierSlot,
 };
 
 /// One state type: its name, size and alignment on this target, and its size budget.
@@ -53,6 +53,7 @@ fn rows() -> Vec<Row> {
         row!(VerifierSlot, 728),
         row!(Unsealer, 6216),
         row!(TreeVerifier<'static>, 760),
+        row!(TreeVerifierState, 712),
         row!(TrustPolicy, 1880),
         row!(PolicyBuilder, 1888),
         row!(TrustedKey, 200),
