@@ -184,13 +184,14 @@ fn main() -> ! {
     use core::mem::size_of;
     // The state sizes on this target (the host's are in tests/tests/state_sizes.rs).
     cortex_m_semihosting::hprintln!(
-        "sizes StreamVerifier={} VerifierSlot={} TrustPolicy={} PolicyBuilder={} Unsealer={} TreeVerifier={} Verified={}",
+        "sizes StreamVerifier={} VerifierSlot={} TrustPolicy={} PolicyBuilder={} Unsealer={} TreeVerifier={} TreeVerifierState={} Verified={}",
         size_of::<sealkit::StreamVerifier>(),
         size_of::<VerifierSlot>(),
         size_of::<TrustPolicy>(),
         size_of::<sealkit::PolicyBuilder>(),
         size_of::<Unsealer>(),
         size_of::<TreeVerifier<'static>>(),
+        size_of::<sealkit::TreeVerifierState>(),
         size_of::<Verified>()
     );
     let mut report = Report::new();
