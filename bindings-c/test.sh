@@ -314,7 +314,10 @@ tree_refused() {
     cp -a "$TREE" "$d"
     (cd "$d" && eval "$change")
     "$TV" "$d" "${tree_args[@]}" "$@" 2>"$W/tree.err" >/dev/null || rc=$?
-    [ "$rc" -eq 1 ] && grep -q -- "$want" "$W/tree.err" || { cat "$W/tree.err"; return 1; }
+    if [ "$rc" -ne 1 ] || ! grep -q -- "$want" "$W/tree.err"; then
+        cat "$W/tree.err"
+        return 1
+    fi
 }
 run tree-verify-accepts tree_ok "$TV"
 run tree-verify-asan-accepts tree_ok "$OUT/tree_verify-asan"
