@@ -477,6 +477,10 @@ pub extern "C" fn sealkit_tree_verifier_align() -> usize {
 }
 
 #[cfg(test)]
+#[path = "tree_tests.rs"]
+mod sequences;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
