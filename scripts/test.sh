@@ -96,6 +96,25 @@ else
   binding_failed_total=$((binding_failed_total + f))
 fi
 
+# A short smoke run of every fuzz target, and Miri; each prints `sealkit-<x>: N passed, M failed`.
+for x in fuzz-smoke miri; do
+  step "$x (scripts/$x.sh)"
+  xlog=$(mktemp)
+  if ! bash "scripts/$x.sh" 2>&1 | tee "$xlog"; then
+    binding_failed=1
+  fi
+  summary=$(grep -E "^sealkit-(fuzz|miri): [0-9]+ passed, [0-9]+ failed$" "$xlog" | tail -n 1 || true)
+  rm -f "$xlog"
+  if [ -z "$summary" ]; then
+    echo "error: scripts/$x.sh printed no summary line" >&2
+    binding_failed=1
+    continue
+  fi
+  read -r p f < <(echo "$summary" | sed -E 's/^[^:]+: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/')
+  binding_passed_total=$((binding_passed_total + p))
+  binding_failed_total=$((binding_failed_total + f))
+done
+
 # One closing line for the whole run, counted from the runners' own summaries.
 passed=$binding_passed_total
 failed=$binding_failed_total
