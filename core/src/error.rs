@@ -79,18 +79,6 @@ pub enum Error {
     /// A text field (`iss`, `sub` or the media type) is empty.
     EmptyField = 130,
 
-    // 170..189: certificates, signature sets, rotation statements, compiled policies.
-    /// A key certificate (in `kcwt` or a certificate file) is not the CWT the format defines.
-    BadCertificate = 170,
-    /// A signature set is not an array of 2 to 8 envelopes, or is too large.
-    BadSignatureSet = 171,
-    /// The envelopes of a signature set do not all sign the same artifact (digest, length, type, subject, version).
-    SignatureSetMismatch = 172,
-    /// A rotation statement is not the signed CWT the format defines.
-    BadRotation = 174,
-    /// A compiled trust policy is not the CBOR structure the format defines.
-    BadPolicy = 175,
-
     // 140..149: sealed streams.
     /// The stream does not start with the sealed-stream magic bytes.
     NotSealedStream = 140,
@@ -122,6 +110,18 @@ pub enum Error {
     BadExclusion = 159,
     /// The envelope does not sign a tree manifest (its media type is not the tree type).
     NotATreeManifest = 160,
+
+    // 170..189: certificates, signature sets, rotation statements, compiled policies.
+    /// A key certificate (in `kcwt` or a certificate file) is not the CWT the format defines.
+    BadCertificate = 170,
+    /// A signature set is not an array of 2 to 8 envelopes, or is too large.
+    BadSignatureSet = 171,
+    /// The envelopes of a signature set do not all sign the same artifact (digest, length, type, subject, version).
+    SignatureSetMismatch = 172,
+    /// A rotation statement is not the signed CWT the format defines.
+    BadRotation = 174,
+    /// A compiled trust policy is not the CBOR structure the format defines.
+    BadPolicy = 175,
 
     // 2xx: well formed but not acceptable.
     /// `alg` is neither Ed25519 (-19) nor EdDSA (-8).
@@ -487,11 +487,6 @@ impl Error {
         Error::MissingLength,
         Error::EnvelopeTooLarge,
         Error::EmptyField,
-        Error::BadCertificate,
-        Error::BadSignatureSet,
-        Error::SignatureSetMismatch,
-        Error::BadRotation,
-        Error::BadPolicy,
         Error::NotSealedStream,
         Error::UnsupportedSealedVersion,
         Error::SealedStreamTruncated,
@@ -506,6 +501,11 @@ impl Error {
         Error::BadSymlinkTarget,
         Error::BadExclusion,
         Error::NotATreeManifest,
+        Error::BadCertificate,
+        Error::BadSignatureSet,
+        Error::SignatureSetMismatch,
+        Error::BadRotation,
+        Error::BadPolicy,
         Error::UnsupportedAlgorithm,
         Error::UnsupportedHashAlgorithm,
         Error::UntrustedKey,
