@@ -5,10 +5,10 @@ use minicbor::Encoder;
 
 use crate::digest::ArtifactDigest;
 use crate::envelope::{
-    ContentType, SignatureAlg, CLAIM_IAT, CLAIM_ISS, CLAIM_SUB, COSE_SIGN1_TAG, ENVELOPE_TYPE,
-    LABEL_ALG, LABEL_ARTIFACT_LENGTH, LABEL_CWT_CLAIMS, LABEL_KID, LABEL_PAYLOAD_HASH_ALG,
-    LABEL_PREIMAGE_CONTENT_TYPE, LABEL_RELEASE_VERSION, LABEL_TYP, MAX_ENVELOPE_LEN,
-    MAX_IDENTITY_LEN, MAX_MEDIA_TYPE_LEN, MAX_SUBJECT_LEN,
+    ContentType, SignatureAlg, CLAIM_EXP, CLAIM_IAT, CLAIM_ISS, CLAIM_SUB, COSE_SIGN1_TAG,
+    ENVELOPE_TYPE, LABEL_ALG, LABEL_ARTIFACT_LENGTH, LABEL_CWT_CLAIMS, LABEL_KCWT, LABEL_KID,
+    LABEL_PAYLOAD_HASH_ALG, LABEL_PREIMAGE_CONTENT_TYPE, LABEL_RELEASE_VERSION, LABEL_TYP,
+    MAX_ENVELOPE_LEN, MAX_IDENTITY_LEN, MAX_MEDIA_TYPE_LEN, MAX_SUBJECT_LEN,
 };
 use crate::key::PublicKey;
 use crate::verifier::sig_structure_bytes;
@@ -163,11 +163,6 @@ pub fn sign(key: &SigningKey, req: &SignRequest<'_>, out: &mut [u8]) -> Result<u
     sign_with(key, req, &SignOptions::default(), out)
 }
 
-/// Header label: `kcwt` (RFC 9528), the signing key's certificate chain.
-const LABEL_KCWT: i64 = 13;
-/// CWT claim: expiration time.
-const CLAIM_EXP: i64 = 4;
-
 /// The largest envelope [`sign_with`] can produce with a chain: the envelope limit. An output
 /// buffer of this size always suffices; without a chain [`MAX_SIGNED_ENVELOPE_LEN`] does.
 pub const MAX_CHAINED_ENVELOPE_LEN: usize = MAX_ENVELOPE_LEN;
@@ -186,8 +181,8 @@ pub struct SignOptions<'a> {
 
 /// [`sign`] with a certificate chain and/or an expiry. A buffer of [`MAX_SIGNED_ENVELOPE_LEN`]
 /// suffices without a chain, one of [`MAX_CHAINED_ENVELOPE_LEN`] with one; an envelope over the
-/// envelope limit is refused with [`Error::ArgumentTooLong`]. Only the chain's shape is checked
-/// here (see [`encode_chain`](crate::encode_chain)); the verifier checks the rest.
+/// envelope limit is refused with [`Error::ArgumentTooLong`]. The chain must parse and its leaf
+/// must certify `key` ([`Error::UntrustedKey`] otherwise); the verifier checks the rest.
 pub fn sign_with(
     key: &SigningKey,
     req: &SignRequest<'_>,
@@ -202,6 +197,12 @@ pub fn sign_with(
             }
             if chain.len() > MAX_ENVELOPE_LEN {
                 return Err(Error::ArgumentTooLong);
+            }
+            // The leaf must certify the signing key, or no verifier would accept the envelope.
+            let certs = crate::cert::parse_chain(chain)?;
+            let leaf = certs.first().ok_or(Error::BadCertificate)?;
+            if leaf.unverified_key().key_id() != key.public_key().key_id() {
+                return Err(Error::UntrustedKey);
             }
             sign_inner::<MAX_ENVELOPE_LEN, { MAX_ENVELOPE_LEN + 96 }>(key, req, opts, out)
         }
@@ -242,6 +243,10 @@ fn sign_inner<const P: usize, const T: usize>(
     let plen = e.writer().position();
     let protected = protected.get(..plen).ok_or(Error::BufferTooSmall)?;
     let payload = req.digest.as_bytes();
+    // Refuse an envelope over the limit before signing (a long chain is the only way there).
+    if envelope_len(plen, payload.len()) > MAX_ENVELOPE_LEN {
+        return Err(Error::ArgumentTooLong);
+    }
 
     // The to-be-signed bytes: small and bounded, so a stack buffer holds them.
     let mut tbs = [0u8; T];
@@ -256,9 +261,24 @@ fn sign_inner<const P: usize, const T: usize>(
         .and_then(|e| e.bytes(payload))
         .and_then(|e| e.bytes(&signature))
         .map_err(too_small)?;
-    let n = e.writer().position();
-    if n > MAX_ENVELOPE_LEN {
-        return Err(Error::ArgumentTooLong);
+    Ok(e.writer().position())
+}
+
+/// The length of a CBOR head for an argument of `n`.
+const fn head_len(n: usize) -> usize {
+    if n < 24 {
+        1
+    } else if n <= 0xff {
+        2
+    } else if n <= 0xffff {
+        3
+    } else {
+        5
     }
-    Ok(n)
+}
+
+/// The length of the envelope for a protected header of `plen` bytes and a digest of `dlen`:
+/// tag, array head, the three byte strings and the empty map.
+const fn envelope_len(plen: usize, dlen: usize) -> usize {
+    2 + head_len(plen) + plen + 1 + head_len(dlen) + dlen + head_len(64) + 64
 }
