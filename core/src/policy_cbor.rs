@@ -153,8 +153,10 @@ impl TrustPolicy {
                 7 => {
                     let mut sorted = KeyOrder::new();
                     for _ in 0..array(&mut r, MAX_REVOKED_KEYS, Error::PolicyFull)? {
+                        let start = r.position();
                         let b = r.bytes(BAD)?;
-                        sorted.next(b).map_err(|_| BAD)?;
+                        // Sorted by encoding, as map keys are (section 5).
+                        sorted.next(r.since(start)).map_err(|_| BAD)?;
                         let kid: [u8; 8] = b.try_into().map_err(|_| BAD)?;
                         p.revoke_key(KeyId(kid))?;
                     }
@@ -162,8 +164,9 @@ impl TrustPolicy {
                 8 => {
                     let mut sorted = KeyOrder::new();
                     for _ in 0..array(&mut r, MAX_REVOKED_CERTS, Error::PolicyFull)? {
+                        let start = r.position();
                         let b = r.bytes(BAD)?;
-                        sorted.next(b).map_err(|_| BAD)?;
+                        sorted.next(r.since(start)).map_err(|_| BAD)?;
                         p.revoke_certificate(b).map_err(|_| BAD)?;
                     }
                 }

@@ -810,7 +810,7 @@ pub fn generate() -> TrustVectorFile {
         "revoked_certificate",
         "the intermediate certificate's cti is revoked",
         &PolicySpec {
-            revoked_certs: vec![b"inter-1"],
+            revoked_certs: vec![b"inter-1", b"leaf-9"],
             ..root_spec()
         },
         None,

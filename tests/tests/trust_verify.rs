@@ -712,3 +712,91 @@ fn policy_capacity_and_argument_errors() {
         Err(Error::PolicyFull)
     );
 }
+
+#[test]
+fn a_compiled_policy_loads_every_field() {
+    use sealkit_conformance::trust_vectors::{EntrySpec, PolicySpec};
+    let spec = PolicySpec {
+        entries: vec![
+            EntrySpec {
+                key: 1,
+                flags: 2,
+                name: Some(ROOT_NAME),
+                identities: vec!["*@vendor.example"],
+                subjects: vec!["app-*", "tool-*"],
+            },
+            EntrySpec {
+                key: 4,
+                flags: 3,
+                ..EntrySpec::default()
+            },
+        ],
+        identity: Some("release-*"),
+        subject: Some("app-*"),
+        min_version: Some(5),
+        max_chain_depth: Some(3),
+        revoked_keys: vec![7, 8],
+        revoked_certs: vec![b"inter-1", b"leaf-9"],
+        threshold: Some(2),
+        distinct_identities: true,
+    };
+    let bytes = spec.encode();
+    let p = TrustPolicy::from_cbor(&bytes).unwrap();
+    let root = key(1).public_key().key_id();
+    assert_eq!(p.keys().len(), 2);
+    assert!(p.keys()[0].may_certify() && !p.keys()[0].may_sign());
+    assert!(p.keys()[1].may_certify() && p.keys()[1].may_sign());
+    assert_eq!(p.root_name(root), Some(ROOT_NAME));
+    assert_eq!(
+        p.allowed_identities(root).collect::<Vec<_>>(),
+        ["*@vendor.example"]
+    );
+    assert_eq!(
+        p.allowed_subjects(root).collect::<Vec<_>>(),
+        ["app-*", "tool-*"]
+    );
+    assert_eq!(p.required_identity(), Some("release-*"));
+    assert!(p.identity_is_pattern() && p.subject_is_pattern());
+    assert_eq!(p.min_version(), Some(5));
+    assert_eq!(p.max_chain_depth(), 3);
+    assert_eq!(p.revoked_keys().len(), 2);
+    assert!(p.is_certificate_revoked(b"leaf-9") && p.is_certificate_revoked(b"inter-1"));
+    assert_eq!(p.threshold(), 2);
+    assert!(p.distinct_identities());
+    assert_eq!(p.time(), None);
+
+    // Every strict rule: trailing bytes, a truncation anywhere, an unknown key, version 2.
+    let mut trailing = bytes.clone();
+    trailing.push(0);
+    assert_eq!(
+        TrustPolicy::from_cbor(&trailing).err(),
+        Some(Error::BadPolicy)
+    );
+    for cut in 0..bytes.len() {
+        assert!(
+            TrustPolicy::from_cbor(&bytes[..cut]).is_err(),
+            "cut at {cut}"
+        );
+    }
+    let mut v2 = bytes.clone();
+    assert_eq!(&v2[1..3], &[0x01, 0x01]);
+    v2[2] = 0x02;
+    assert_eq!(TrustPolicy::from_cbor(&v2).err(), Some(Error::BadPolicy));
+    // Revoked certificate ids out of encoding order.
+    let swapped = {
+        let a = sealkit_conformance::cbor::bytes(b"leaf-9");
+        let b = sealkit_conformance::cbor::bytes(b"inter-1");
+        let mut good = a.clone();
+        good.extend_from_slice(&b);
+        let mut bad = b.clone();
+        bad.extend_from_slice(&a);
+        let at = bytes.windows(good.len()).position(|w| w == good).unwrap();
+        let mut out = bytes.clone();
+        out[at..at + good.len()].copy_from_slice(&bad);
+        out
+    };
+    assert_eq!(
+        TrustPolicy::from_cbor(&swapped).err(),
+        Some(Error::BadPolicy)
+    );
+}
