@@ -180,6 +180,23 @@ certificates = ["c0ffee"]
 }
 
 #[test]
+fn revoked_certificate_ids_are_sorted_by_their_encodings() {
+    let toml = format!(
+        "version = 1\n[[key]]\nkey = \"{}\"\n[revoked]\ncertificates = [\"0105\", \"ff\", \"02\"]\n",
+        text(1)
+    );
+    let p = parse(&toml).unwrap();
+    assert_eq!(
+        p.revoked_certificates,
+        [vec![0x02], vec![0xff], vec![0x01, 0x05]]
+    );
+    let bytes = p.to_cbor();
+    let t = TrustPolicy::from_cbor(&bytes).unwrap();
+    assert!(t.is_certificate_revoked(&[0x01, 0x05]));
+    assert_eq!(Policy::from_cbor(&bytes, "x").unwrap(), p);
+}
+
+#[test]
 fn the_core_loads_a_required_identity() {
     let p = parse(&full()).unwrap();
     let t = TrustPolicy::from_cbor(&p.to_cbor()).unwrap();
