@@ -773,3 +773,29 @@ fn a_signed_rotation_moves_trust_to_the_new_root() {
         Err(Error::UnknownIssuer)
     );
 }
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Arbitrary bytes as an existing signature file, a new envelope, or certificates:
+        /// an error or a result, never a panic or a hang.
+        #[test]
+        fn arbitrary_input(existing in proptest::collection::vec(any::<u8>(), 0..600),
+                           cut in 0usize..400) {
+            let good = sealkit_sign(&TestKey::numbered(1), &params());
+            let mut out = vec![0u8; MAX_SIGNATURE_SET_LEN];
+            let _ = append_signature(&existing, &good, &mut out);
+            let _ = append_signature(&good, &existing, &mut out);
+            let _ = encode_chain(&[&existing], &mut out);
+            // A valid set with its tail replaced by arbitrary bytes.
+            let set = append(&good, &sealkit_sign(&TestKey::numbered(2), &params())).unwrap();
+            let mut damaged = set[..cut.min(set.len())].to_vec();
+            damaged.extend_from_slice(&existing);
+            let _ = append_signature(&damaged, &sealkit_sign(&TestKey::numbered(3), &params()), &mut out);
+        }
+    }
+}

@@ -399,3 +399,26 @@ fn the_summary_reads_well() {
     assert_eq!(minimal.signers, 1);
     assert!(minimal.to_string().contains("revoked keys:      none"));
 }
+
+#[test]
+fn arbitrary_input_never_panics() {
+    // A deterministic walk over damaged compiled policies and trust files: every truncation and
+    // every single-byte change of the full example.
+    let good = parse(&full()).unwrap().to_cbor();
+    for cut in 0..good.len() {
+        assert!(Policy::from_cbor(&good[..cut], "x").is_err());
+    }
+    for i in 0..good.len() {
+        for v in [0x00, 0x17, 0x18, 0x1f, 0x5f, 0x7f, 0x9f, 0xbf, 0xf5, 0xff] {
+            let mut b = good.clone();
+            b[i] = v;
+            let _ = Policy::from_cbor(&b, "x");
+        }
+    }
+    let text = full();
+    for cut in 0..text.len() {
+        if text.is_char_boundary(cut) {
+            let _ = parse(&text[..cut]);
+        }
+    }
+}
