@@ -429,6 +429,25 @@ fn big_link(issuer: &TestKey, key: &TestKey) -> Vec<u8> {
 }
 
 #[test]
+fn the_largest_unchained_envelope_with_an_expiry_fits_the_old_bound() {
+    let mut p = Params::for_artifact(ARTIFACT, HashAlg::Sha512);
+    p.subject = "s".repeat(sealkit::MAX_SUBJECT_LEN);
+    p.issuer = Some("i".repeat(sealkit::MAX_IDENTITY_LEN));
+    p.content_type = Err(format!("a/{}", "m".repeat(sealkit::MAX_MEDIA_TYPE_LEN - 2)));
+    p.issued_at = u64::MAX;
+    p.version = Some(u64::MAX);
+    p.length = u64::MAX;
+    let opts = SignOptions {
+        chain: None,
+        expires_at: Some(u64::MAX),
+    };
+    let mut out = [0u8; MAX_SIGNED_ENVELOPE_LEN];
+    let n = sign_with(&signer().signing_key(), &p.sign_request(), &opts, &mut out).unwrap();
+    assert!(n <= MAX_SIGNED_ENVELOPE_LEN);
+    open_sign1(&signer(), &out[..n]);
+}
+
+#[test]
 fn chained_envelopes_respect_the_envelope_limit() {
     let p = params();
     let k = signer().signing_key();
