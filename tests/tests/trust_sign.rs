@@ -429,6 +429,25 @@ fn big_link(issuer: &TestKey, key: &TestKey) -> Vec<u8> {
 }
 
 #[test]
+fn the_largest_unchained_envelope_with_an_expiry_fits_the_old_bound() {
+    let mut p = Params::for_artifact(ARTIFACT, HashAlg::Sha512);
+    p.subject = "s".repeat(sealkit::MAX_SUBJECT_LEN);
+    p.issuer = Some("i".repeat(sealkit::MAX_IDENTITY_LEN));
+    p.content_type = Err(format!("a/{}", "m".repeat(sealkit::MAX_MEDIA_TYPE_LEN - 2)));
+    p.issued_at = u64::MAX;
+    p.version = Some(u64::MAX);
+    p.length = u64::MAX;
+    let opts = SignOptions {
+        chain: None,
+        expires_at: Some(u64::MAX),
+    };
+    let mut out = [0u8; MAX_SIGNED_ENVELOPE_LEN];
+    let n = sign_with(&signer().signing_key(), &p.sign_request(), &opts, &mut out).unwrap();
+    assert!(n <= MAX_SIGNED_ENVELOPE_LEN);
+    open_sign1(&signer(), &out[..n]);
+}
+
+#[test]
 fn chained_envelopes_respect_the_envelope_limit() {
     let p = params();
     let k = signer().signing_key();
@@ -772,4 +791,30 @@ fn a_signed_rotation_moves_trust_to_the_new_root() {
         verify_slice(&with(&old_leaf), ARTIFACT, &policy).map(|_| ()),
         Err(Error::UnknownIssuer)
     );
+}
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Arbitrary bytes as an existing signature file, a new envelope, or certificates:
+        /// an error or a result, never a panic or a hang.
+        #[test]
+        fn arbitrary_input(existing in proptest::collection::vec(any::<u8>(), 0..600),
+                           cut in 0usize..400) {
+            let good = sealkit_sign(&TestKey::numbered(1), &params());
+            let mut out = vec![0u8; MAX_SIGNATURE_SET_LEN];
+            let _ = append_signature(&existing, &good, &mut out);
+            let _ = append_signature(&good, &existing, &mut out);
+            let _ = encode_chain(&[&existing], &mut out);
+            // A valid set with its tail replaced by arbitrary bytes.
+            let set = append(&good, &sealkit_sign(&TestKey::numbered(2), &params())).unwrap();
+            let mut damaged = set[..cut.min(set.len())].to_vec();
+            damaged.extend_from_slice(&existing);
+            let _ = append_signature(&damaged, &sealkit_sign(&TestKey::numbered(3), &params()), &mut out);
+        }
+    }
 }

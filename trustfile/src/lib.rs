@@ -190,7 +190,7 @@ pub struct Policy {
     pub max_chain_depth: Option<u8>,
     /// Revoked key ids, sorted.
     pub revoked_keys: Vec<[u8; 8]>,
-    /// Revoked certificate ids, sorted.
+    /// Revoked certificate ids, sorted by their encodings (shorter first, then bytewise).
     pub revoked_certificates: Vec<Vec<u8>>,
     /// How many distinct signers are required (default 1 when absent).
     pub threshold: Option<u8>,
@@ -342,7 +342,7 @@ impl Policy {
             p.revoked_certificates.push(id);
         }
         p.revoked_keys.sort();
-        p.revoked_certificates.sort();
+        p.revoked_certificates.sort_by(|a, b| encoding_order(a, b));
         p.check(name)?;
         Ok(p)
     }
@@ -446,9 +446,7 @@ impl Policy {
             }
         }
         if let Some(id) = &self.required_identity {
-            // Written as the core reads it: one pattern (text). The design note says an array
-            // of exactly one pattern; the core's reader takes text, and a compiled policy the
-            // core cannot load would be useless.
+            // One pattern (text), as `docs/FORMAT.md` defines it.
             let _ = e.u8(3).and_then(|e| e.str(id));
         }
         if let Some(s) = &self.required_subject {
@@ -626,14 +624,19 @@ fn decode(bytes: &[u8]) -> Result<Policy, String> {
     if !p.revoked_keys.windows(2).all(|w| w.first() < w.get(1)) {
         return Err("revoked key ids are not sorted".into());
     }
-    if !p
-        .revoked_certificates
-        .windows(2)
-        .all(|w| w.first() < w.get(1))
-    {
+    if !p.revoked_certificates.windows(2).all(|w| match w {
+        [a, b] => encoding_order(a, b).is_lt(),
+        _ => true,
+    }) {
         return Err("revoked certificate ids are not sorted".into());
     }
     Ok(p)
+}
+
+/// The order of byte strings by their CBOR encodings: shorter first (the head holds the
+/// length), then bytewise. This is how the compiled form sorts revoked certificate ids.
+fn encoding_order(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    a.len().cmp(&b.len()).then_with(|| a.cmp(b))
 }
 
 fn definite(n: Option<u64>) -> Result<u64, String> {

@@ -180,6 +180,23 @@ certificates = ["c0ffee"]
 }
 
 #[test]
+fn revoked_certificate_ids_are_sorted_by_their_encodings() {
+    let toml = format!(
+        "version = 1\n[[key]]\nkey = \"{}\"\n[revoked]\ncertificates = [\"0105\", \"ff\", \"02\"]\n",
+        text(1)
+    );
+    let p = parse(&toml).unwrap();
+    assert_eq!(
+        p.revoked_certificates,
+        [vec![0x02], vec![0xff], vec![0x01, 0x05]]
+    );
+    let bytes = p.to_cbor();
+    let t = TrustPolicy::from_cbor(&bytes).unwrap();
+    assert!(t.is_certificate_revoked(&[0x01, 0x05]));
+    assert_eq!(Policy::from_cbor(&bytes, "x").unwrap(), p);
+}
+
+#[test]
 fn the_core_loads_a_required_identity() {
     let p = parse(&full()).unwrap();
     let t = TrustPolicy::from_cbor(&p.to_cbor()).unwrap();
@@ -381,4 +398,27 @@ fn the_summary_reads_well() {
     assert_eq!(minimal.max_chain_depth, 2);
     assert_eq!(minimal.signers, 1);
     assert!(minimal.to_string().contains("revoked keys:      none"));
+}
+
+#[test]
+fn arbitrary_input_never_panics() {
+    // A deterministic walk over damaged compiled policies and trust files: every truncation and
+    // every single-byte change of the full example.
+    let good = parse(&full()).unwrap().to_cbor();
+    for cut in 0..good.len() {
+        assert!(Policy::from_cbor(&good[..cut], "x").is_err());
+    }
+    for i in 0..good.len() {
+        for v in [0x00, 0x17, 0x18, 0x1f, 0x5f, 0x7f, 0x9f, 0xbf, 0xf5, 0xff] {
+            let mut b = good.clone();
+            b[i] = v;
+            let _ = Policy::from_cbor(&b, "x");
+        }
+    }
+    let text = full();
+    for cut in 0..text.len() {
+        if text.is_char_boundary(cut) {
+            let _ = parse(&text[..cut]);
+        }
+    }
 }

@@ -445,9 +445,10 @@ pub fn extend_json(
     }
 }
 
-/// After a rejection: each signature's verdict when there are several or a threshold failed,
+/// After a rejection: the reason's stable name and code, each signature's verdict when there are several or a threshold failed,
 /// and the count of valid signers.
 pub fn print_rejection(e: &CliError, trust: &TrustReport) {
+    errln!("sealkit: reason: {} (code {})", e.name(), e.code());
     let Some(list) = &trust.signers else {
         return;
     };
