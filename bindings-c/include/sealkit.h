@@ -86,6 +86,11 @@
 #define SEALKIT_ERR_BAD_SYMLINK_TARGET 158 /* malformed tree manifest: a symlink target is invalid or its outside flag is wrong */
 #define SEALKIT_ERR_BAD_EXCLUSION 159 /* malformed tree manifest: an exclusion pattern is invalid or the list is not sorted and unique */
 #define SEALKIT_ERR_NOT_A_TREE_MANIFEST 160 /* the envelope does not sign a tree manifest (media type is not application/vnd.sealkit.tree+cbor) */
+#define SEALKIT_ERR_BAD_CERTIFICATE 170 /* malformed certificate: not the key certificate (CWT) the format defines */
+#define SEALKIT_ERR_BAD_SIGNATURE_SET 171 /* malformed signature set: not an array of 2 to 8 envelopes within the size limit */
+#define SEALKIT_ERR_SIGNATURE_SET_MISMATCH 172 /* malformed signature set: its envelopes do not all sign the same artifact */
+#define SEALKIT_ERR_BAD_ROTATION 174 /* malformed rotation statement */
+#define SEALKIT_ERR_BAD_POLICY 175 /* malformed compiled trust policy */
 #define SEALKIT_ERR_UNSUPPORTED_ALGORITHM 200 /* unsupported signature algorithm (only Ed25519 -19 and EdDSA -8) */
 #define SEALKIT_ERR_UNSUPPORTED_HASH_ALGORITHM 201 /* unsupported hash algorithm (only SHA-256 -16 and SHA-512 -44) */
 #define SEALKIT_ERR_UNTRUSTED_KEY 202 /* untrusted key: the envelope's key id matches no trusted key */
@@ -94,6 +99,20 @@
 #define SEALKIT_ERR_SUBJECT_MISMATCH 205 /* subject mismatch: the artifact name is not the one required */
 #define SEALKIT_ERR_ROLLBACK 206 /* rollback: the release version is below the minimum allowed */
 #define SEALKIT_ERR_VERSION_MISSING 207 /* rollback check failed: a minimum version is required but the envelope has no version */
+#define SEALKIT_ERR_CERTIFICATE_EXPIRED 208 /* expired: a certificate in the chain has expired */
+#define SEALKIT_ERR_CERTIFICATE_NOT_YET_VALID 209 /* not yet valid: a certificate in the chain is not valid yet */
+#define SEALKIT_ERR_ENVELOPE_EXPIRED 210 /* expired: the signature has expired */
+#define SEALKIT_ERR_KEY_REVOKED 211 /* revoked: a key in the chain is revoked */
+#define SEALKIT_ERR_CERTIFICATE_REVOKED 212 /* revoked: a certificate in the chain is revoked */
+#define SEALKIT_ERR_CHAIN_TOO_DEEP 213 /* chain too deep: more certificates than allowed */
+#define SEALKIT_ERR_SCOPE_WIDENED 214 /* scope widened: a certificate claims more than its issuer allows */
+#define SEALKIT_ERR_VALIDITY_WIDENED 215 /* validity widened: a certificate outlives or predates its issuer's */
+#define SEALKIT_ERR_UNKNOWN_ISSUER 216 /* unknown issuer: the chain does not lead to a trusted root */
+#define SEALKIT_ERR_SUBJECT_OUT_OF_SCOPE 217 /* subject out of scope: the artifact name is outside what the signer may sign */
+#define SEALKIT_ERR_THRESHOLD_NOT_MET 218 /* threshold not met: fewer trusted signers than the policy requires */
+#define SEALKIT_ERR_NOT_A_CERTIFIER 219 /* not a certifier: a key that may not certify issued a certificate */
+#define SEALKIT_ERR_SIGNED_OUTSIDE_VALIDITY 220 /* signed outside validity: the signing time is outside the certificate's validity */
+#define SEALKIT_ERR_BAD_CERTIFICATE_SIGNATURE 221 /* bad certificate signature: a certificate was not signed by its issuer */
 #define SEALKIT_ERR_ARTIFACT_TOO_LONG 300 /* artifact too long: more bytes than were signed (appended data) */
 #define SEALKIT_ERR_ARTIFACT_TOO_SHORT 301 /* artifact too short: fewer bytes than were signed (truncated) */
 #define SEALKIT_ERR_DIGEST_MISMATCH 302 /* digest mismatch: the artifact's bytes are not the signed bytes */
@@ -114,6 +133,7 @@
 #define SEALKIT_ERR_BUFFER_TOO_SMALL 506 /* output buffer too small */
 #define SEALKIT_ERR_EMPTY_ARGUMENT 507 /* argument must not be empty */
 #define SEALKIT_ERR_ARGUMENT_NOT_UTF8 508 /* argument is not valid UTF-8 */
+#define SEALKIT_ERR_POLICY_FULL 509 /* trust policy has no room for more patterns or revocations */
 
 
 /*

@@ -23,7 +23,7 @@ fn messages_and_names_are_cores() {
         assert_eq!(s(sealkit_error_name(code(*e))), e.name(), "{e:?}");
     }
     assert_eq!(s(sealkit_error_name(SEALKIT_ERR_BAD_STATE)), "bad_state");
-    for unknown in [-1, 1, 99, 131, 303, 509, 603, c_int::MAX, c_int::MIN] {
+    for unknown in [-1, 1, 99, 131, 173, 303, 510, 603, c_int::MAX, c_int::MIN] {
         assert_eq!(s(sealkit_error_message(unknown)), "unknown error code");
         assert_eq!(s(sealkit_error_name(unknown)), "unknown");
     }

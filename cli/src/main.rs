@@ -93,6 +93,15 @@ enum Command {
     /// Run the whole job end to end in a temporary directory.
     #[command(after_help = AFTER_HELP)]
     Demo,
+    /// Key certificates: issue one for a signing key, or show what one states.
+    #[command(subcommand)]
+    Cert(commands::cert::CertCommand),
+    /// Trust policies: compile a trust file for devices, or show one.
+    #[command(subcommand)]
+    Policy(commands::policy::PolicyCommand),
+    /// Sign a rotation statement: the old root hands its trust to a new root.
+    #[command(after_help = AFTER_HELP)]
+    Rotate(commands::rotate::RotateArgs),
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -120,6 +129,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Seal(args) => seal::run(&args).map(|()| ExitCode::SUCCESS)?,
         Command::Unseal(args) => unseal::run(&args),
         Command::Demo => commands::demo::run()?,
+        Command::Cert(cmd) => commands::cert::run(&cmd)?,
+        Command::Policy(cmd) => commands::policy::run(&cmd).map(|()| ExitCode::SUCCESS)?,
+        Command::Rotate(args) => commands::rotate::run(&args).map(|()| ExitCode::SUCCESS)?,
     })
 }
 

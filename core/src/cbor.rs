@@ -209,6 +209,19 @@ impl<'b> Reader<'b> {
         Ok(v)
     }
 
+    /// Skips one whole item of any type. Lenient about encoding: the caller re-parses what it
+    /// skipped strictly. Nesting is bounded by minicbor's own limit, so hostile depth cannot
+    /// exhaust the stack.
+    pub(crate) fn skip(&mut self) -> Result<(), Error> {
+        self.d.skip().map_err(|e| map_err(&e))
+    }
+
+    /// A boolean.
+    pub(crate) fn bool(&mut self, wrong: Error) -> Result<bool, Error> {
+        self.expect(&[Type::Bool], wrong)?;
+        self.d.bool().map_err(|e| map_err(&e))
+    }
+
     /// Whether the next item is `null` (consumed if so).
     pub(crate) fn null(&mut self) -> Result<bool, Error> {
         if self.peek()? == Type::Null {

@@ -6,6 +6,7 @@
 //! artifact, and hands them out from `finish()`.
 
 use crate::cbor::{KeyOrder, Reader};
+use crate::cert::read_chain;
 use crate::digest::HashAlg;
 use crate::key::KeyId;
 use crate::Error;
@@ -24,6 +25,8 @@ pub const LABEL_CRIT: i64 = 2;
 pub const LABEL_CONTENT_TYPE: i64 = 3;
 /// Header label: key id.
 pub const LABEL_KID: i64 = 4;
+/// Header label: `kcwt`, the signing key's certificate chain (RFC 9528).
+pub const LABEL_KCWT: i64 = 13;
 /// Header label: CWT claims (RFC 9597).
 pub const LABEL_CWT_CLAIMS: i64 = 15;
 /// Header label: `typ` (RFC 9596).
@@ -43,6 +46,8 @@ pub const LEGACY_HASH_ENVELOPE_LABELS: core::ops::RangeInclusive<i64> = -6802..=
 pub const CLAIM_ISS: i64 = 1;
 /// CWT claim: subject, the artifact's name.
 pub const CLAIM_SUB: i64 = 2;
+/// CWT claim: expiry of the signature (seconds since the Unix epoch), optional.
+pub const CLAIM_EXP: i64 = 4;
 /// CWT claim: issued at, the signing time (seconds since the Unix epoch).
 pub const CLAIM_IAT: i64 = 6;
 
@@ -144,6 +149,8 @@ pub struct Envelope<'a> {
     issued_at: u64,
     length: u64,
     version: Option<u64>,
+    expires: Option<u64>,
+    chain: Option<&'a [u8]>,
     payload: &'a [u8],
     signature: [u8; 64],
 }
@@ -152,6 +159,7 @@ pub struct Envelope<'a> {
 struct Claims<'a> {
     issuer: Option<&'a str>,
     subject: Option<&'a str>,
+    expires: Option<u64>,
     issued_at: Option<u64>,
 }
 
@@ -190,6 +198,13 @@ fn parse_claims<'a>(r: &mut Reader<'a>) -> Result<Claims<'a>, Error> {
                 order.next(key_bytes)?;
                 claims.subject = Some(text_field(r, MAX_SUBJECT_LEN)?);
             }
+            CLAIM_EXP => {
+                if claims.expires.is_some() {
+                    return Err(Error::DuplicateLabel);
+                }
+                order.next(key_bytes)?;
+                claims.expires = Some(r.uint(Error::BadFieldType)?);
+            }
             CLAIM_IAT => {
                 if claims.issued_at.is_some() {
                     return Err(Error::DuplicateLabel);
@@ -208,6 +223,7 @@ fn parse_claims<'a>(r: &mut Reader<'a>) -> Result<Claims<'a>, Error> {
 struct Protected<'a> {
     alg: Option<SignatureAlg>,
     kid: Option<KeyId>,
+    chain: Option<&'a [u8]>,
     claims: Option<Claims<'a>>,
     hash_alg: Option<HashAlg>,
     content_type: Option<ContentType<'a>>,
@@ -225,6 +241,7 @@ impl Protected<'_> {
             // An empty crit is refused when read, so a crit that was read is never empty.
             LABEL_CRIT => !self.crit.is_empty(),
             LABEL_KID => self.kid.is_some(),
+            LABEL_KCWT => self.chain.is_some(),
             LABEL_CWT_CLAIMS => self.claims.is_some(),
             LABEL_TYP => self.typ,
             LABEL_PAYLOAD_HASH_ALG => self.hash_alg.is_some(),
@@ -291,6 +308,13 @@ fn parse_protected(bytes: &[u8]) -> Result<Protected<'_>, Error> {
                 let kid = r.bytes(Error::BadFieldType)?;
                 let kid: [u8; 8] = kid.try_into().map_err(|_| Error::BadKeyIdLength)?;
                 p.kid = Some(KeyId(kid));
+            }
+            LABEL_KCWT => {
+                // Validated in full here (strictly, every certificate); kept as raw bytes so the
+                // envelope stays small, and parsed again when the chain is verified.
+                let start = r.position();
+                read_chain(&mut r)?;
+                p.chain = Some(r.since(start));
             }
             LABEL_CWT_CLAIMS => p.claims = Some(parse_claims(&mut r)?),
             LABEL_TYP => {
@@ -386,6 +410,8 @@ impl<'a> Envelope<'a> {
             issued_at,
             length,
             version: p.version,
+            expires: claims.expires,
+            chain: p.chain,
             payload,
             signature,
         })
@@ -430,6 +456,15 @@ impl<'a> Envelope<'a> {
     /// Unverified: the release version, if any.
     pub fn unverified_version(&self) -> Option<u64> {
         self.version
+    }
+    /// Unverified: when the signature expires (`exp`), if it says.
+    pub fn unverified_expires(&self) -> Option<u64> {
+        self.expires
+    }
+    /// Unverified: the raw `kcwt` value (the signing key's certificate chain), if any; see
+    /// [`parse_chain`](crate::parse_chain).
+    pub fn unverified_chain(&self) -> Option<&'a [u8]> {
+        self.chain
     }
     /// Unverified: the digest the signer claims.
     pub fn unverified_digest(&self) -> &'a [u8] {

@@ -111,6 +111,18 @@ pub enum Error {
     /// The envelope does not sign a tree manifest (its media type is not the tree type).
     NotATreeManifest = 160,
 
+    // 170..189: certificates, signature sets, rotation statements, compiled policies.
+    /// A key certificate (in `kcwt` or a certificate file) is not the CWT the format defines.
+    BadCertificate = 170,
+    /// A signature set is not an array of 2 to 8 envelopes, or is too large.
+    BadSignatureSet = 171,
+    /// The envelopes of a signature set do not all sign the same artifact (digest, length, type, subject, version).
+    SignatureSetMismatch = 172,
+    /// A rotation statement is not the signed CWT the format defines.
+    BadRotation = 174,
+    /// A compiled trust policy is not the CBOR structure the format defines.
+    BadPolicy = 175,
+
     // 2xx: well formed but not acceptable.
     /// `alg` is neither Ed25519 (-19) nor EdDSA (-8).
     UnsupportedAlgorithm = 200,
@@ -128,6 +140,34 @@ pub enum Error {
     Rollback = 206,
     /// The policy requires a minimum version and the envelope carries none.
     VersionMissing = 207,
+    /// A certificate in the chain has expired (its `exp` is not after the current time).
+    CertificateExpired = 208,
+    /// A certificate in the chain is not valid yet (its `nbf` is after the current time).
+    CertificateNotYetValid = 209,
+    /// The envelope has expired (its `exp` is not after the current time).
+    EnvelopeExpired = 210,
+    /// A key in the chain (signing key, certified key or root) is revoked by the policy.
+    KeyRevoked = 211,
+    /// A certificate in the chain is revoked by the policy (its `cti`).
+    CertificateRevoked = 212,
+    /// The certificate chain is longer than the policy or an issuing certificate allows.
+    ChainTooDeep = 213,
+    /// A certificate claims a wider scope (subjects or certifying depth) than its issuer.
+    ScopeWidened = 214,
+    /// A certificate is valid outside its issuer's validity period.
+    ValidityWidened = 215,
+    /// A certificate's issuer is not a trusted root, or does not match the certificate above it.
+    UnknownIssuer = 216,
+    /// The artifact's subject is outside a certificate's or the trusted entry's scope.
+    SubjectOutOfScope = 217,
+    /// Fewer distinct trusted signers than the policy requires signed the artifact.
+    ThresholdNotMet = 218,
+    /// A key that may not certify other keys issued a certificate.
+    NotACertifier = 219,
+    /// The envelope's signing time lies outside its signing certificate's validity.
+    SignedOutsideValidity = 220,
+    /// A certificate's signature does not verify under its issuer's key.
+    BadCertificateSignature = 221,
 
     // 3xx: the artifact does not match.
     /// More bytes arrived than the signed length.
@@ -174,6 +214,8 @@ pub enum Error {
     EmptyArgument = 507,
     /// A text argument given as bytes is not valid UTF-8.
     ArgumentNotUtf8 = 508,
+    /// The trust policy has no room for more patterns or revocations.
+    PolicyFull = 509,
 }
 
 impl Error {
@@ -216,6 +258,11 @@ impl Error {
             Error::MissingLength => "missing_length",
             Error::EnvelopeTooLarge => "envelope_too_large",
             Error::EmptyField => "empty_field",
+            Error::BadCertificate => "bad_certificate",
+            Error::BadSignatureSet => "bad_signature_set",
+            Error::SignatureSetMismatch => "signature_set_mismatch",
+            Error::BadRotation => "bad_rotation",
+            Error::BadPolicy => "bad_policy",
             Error::NotSealedStream => "not_sealed_stream",
             Error::UnsupportedSealedVersion => "unsupported_sealed_version",
             Error::SealedStreamTruncated => "sealed_stream_truncated",
@@ -238,6 +285,20 @@ impl Error {
             Error::SubjectMismatch => "subject_mismatch",
             Error::Rollback => "rollback",
             Error::VersionMissing => "version_missing",
+            Error::CertificateExpired => "certificate_expired",
+            Error::CertificateNotYetValid => "certificate_not_yet_valid",
+            Error::EnvelopeExpired => "envelope_expired",
+            Error::KeyRevoked => "key_revoked",
+            Error::CertificateRevoked => "certificate_revoked",
+            Error::ChainTooDeep => "chain_too_deep",
+            Error::ScopeWidened => "scope_widened",
+            Error::ValidityWidened => "validity_widened",
+            Error::UnknownIssuer => "unknown_issuer",
+            Error::SubjectOutOfScope => "subject_out_of_scope",
+            Error::ThresholdNotMet => "threshold_not_met",
+            Error::NotACertifier => "not_a_certifier",
+            Error::SignedOutsideValidity => "signed_outside_validity",
+            Error::BadCertificateSignature => "bad_certificate_signature",
             Error::ArtifactTooLong => "artifact_too_long",
             Error::ArtifactTooShort => "artifact_too_short",
             Error::DigestMismatch => "digest_mismatch",
@@ -258,6 +319,7 @@ impl Error {
             Error::BufferTooSmall => "buffer_too_small",
             Error::EmptyArgument => "empty_argument",
             Error::ArgumentNotUtf8 => "argument_not_utf8",
+            Error::PolicyFull => "policy_full",
         }
     }
 
@@ -311,6 +373,11 @@ impl Error {
             Error::MissingLength => "malformed envelope: the artifact length is missing",
             Error::EnvelopeTooLarge => "malformed envelope: larger than any sealkit envelope",
             Error::EmptyField => "malformed envelope: a text field is empty",
+            Error::BadCertificate => "malformed certificate: not the key certificate (CWT) the format defines",
+            Error::BadSignatureSet => "malformed signature set: not an array of 2 to 8 envelopes within the size limit",
+            Error::SignatureSetMismatch => "malformed signature set: its envelopes do not all sign the same artifact",
+            Error::BadRotation => "malformed rotation statement",
+            Error::BadPolicy => "malformed compiled trust policy",
             Error::NotSealedStream => "not a sealed stream: the magic bytes are wrong",
             Error::UnsupportedSealedVersion => {
                 "unsupported sealed stream version (only version 1)"
@@ -345,6 +412,20 @@ impl Error {
             Error::VersionMissing => {
                 "rollback check failed: a minimum version is required but the envelope has no version"
             }
+            Error::CertificateExpired => "expired: a certificate in the chain has expired",
+            Error::CertificateNotYetValid => "not yet valid: a certificate in the chain is not valid yet",
+            Error::EnvelopeExpired => "expired: the signature has expired",
+            Error::KeyRevoked => "revoked: a key in the chain is revoked",
+            Error::CertificateRevoked => "revoked: a certificate in the chain is revoked",
+            Error::ChainTooDeep => "chain too deep: more certificates than allowed",
+            Error::ScopeWidened => "scope widened: a certificate claims more than its issuer allows",
+            Error::ValidityWidened => "validity widened: a certificate outlives or predates its issuer's",
+            Error::UnknownIssuer => "unknown issuer: the chain does not lead to a trusted root",
+            Error::SubjectOutOfScope => "subject out of scope: the artifact name is outside what the signer may sign",
+            Error::ThresholdNotMet => "threshold not met: fewer trusted signers than the policy requires",
+            Error::NotACertifier => "not a certifier: a key that may not certify issued a certificate",
+            Error::SignedOutsideValidity => "signed outside validity: the signing time is outside the certificate's validity",
+            Error::BadCertificateSignature => "bad certificate signature: a certificate was not signed by its issuer",
             Error::ArtifactTooLong => {
                 "artifact too long: more bytes than were signed (appended data)"
             }
@@ -369,6 +450,7 @@ impl Error {
             Error::BufferTooSmall => "output buffer too small",
             Error::EmptyArgument => "argument must not be empty",
             Error::ArgumentNotUtf8 => "argument is not valid UTF-8",
+            Error::PolicyFull => "trust policy has no room for more patterns or revocations",
         }
     }
 
@@ -419,6 +501,11 @@ impl Error {
         Error::BadSymlinkTarget,
         Error::BadExclusion,
         Error::NotATreeManifest,
+        Error::BadCertificate,
+        Error::BadSignatureSet,
+        Error::SignatureSetMismatch,
+        Error::BadRotation,
+        Error::BadPolicy,
         Error::UnsupportedAlgorithm,
         Error::UnsupportedHashAlgorithm,
         Error::UntrustedKey,
@@ -427,6 +514,20 @@ impl Error {
         Error::SubjectMismatch,
         Error::Rollback,
         Error::VersionMissing,
+        Error::CertificateExpired,
+        Error::CertificateNotYetValid,
+        Error::EnvelopeExpired,
+        Error::KeyRevoked,
+        Error::CertificateRevoked,
+        Error::ChainTooDeep,
+        Error::ScopeWidened,
+        Error::ValidityWidened,
+        Error::UnknownIssuer,
+        Error::SubjectOutOfScope,
+        Error::ThresholdNotMet,
+        Error::NotACertifier,
+        Error::SignedOutsideValidity,
+        Error::BadCertificateSignature,
         Error::ArtifactTooLong,
         Error::ArtifactTooShort,
         Error::DigestMismatch,
@@ -447,6 +548,7 @@ impl Error {
         Error::BufferTooSmall,
         Error::EmptyArgument,
         Error::ArgumentNotUtf8,
+        Error::PolicyFull,
     ];
 
     /// The error with this code, if any.

@@ -31,34 +31,64 @@
 #![warn(missing_docs)]
 
 mod cbor;
+mod cert;
 mod digest;
 mod envelope;
 mod error;
 mod key;
+mod pattern;
 mod policy;
+mod policy_cbor;
+mod rotation;
 mod sealed;
+mod set;
 #[cfg(feature = "sign")]
 mod sign;
+#[cfg(feature = "sign")]
+mod sign_trust;
 mod slot;
 mod tree;
+mod trust;
 mod verifier;
 
+pub use cert::{
+    parse_chain, Certificate, Chain, CERT_TYPE, CLAIM_CA, CLAIM_CNF, CLAIM_CTI, CLAIM_NBF,
+    CLAIM_SCOPE, MAX_CA_DEPTH, MAX_CERT_ID_LEN, MAX_CERT_LEN, MAX_CHAIN_LEN, MAX_NAME_LEN,
+    MAX_SCOPE_PATTERNS,
+};
 pub use digest::{ArtifactDigest, ArtifactHasher, HashAlg, MAX_DIGEST_LEN};
 pub use envelope::{
-    ContentType, Envelope, SignatureAlg, CLAIM_IAT, CLAIM_ISS, CLAIM_SUB, COAP_OCTET_STREAM,
-    COSE_SIGN1_TAG, ENVELOPE_TYPE, LABEL_ALG, LABEL_ARTIFACT_LENGTH, LABEL_CONTENT_TYPE,
-    LABEL_CRIT, LABEL_CWT_CLAIMS, LABEL_KID, LABEL_PAYLOAD_HASH_ALG, LABEL_PREIMAGE_CONTENT_TYPE,
-    LABEL_RELEASE_VERSION, LABEL_TYP, LEGACY_HASH_ENVELOPE_LABELS, MAX_CRIT_LABELS,
-    MAX_ENVELOPE_LEN, MAX_IDENTITY_LEN, MAX_MEDIA_TYPE_LEN, MAX_SUBJECT_LEN,
+    ContentType, Envelope, SignatureAlg, CLAIM_EXP, CLAIM_IAT, CLAIM_ISS, CLAIM_SUB,
+    COAP_OCTET_STREAM, COSE_SIGN1_TAG, ENVELOPE_TYPE, LABEL_ALG, LABEL_ARTIFACT_LENGTH,
+    LABEL_CONTENT_TYPE, LABEL_CRIT, LABEL_CWT_CLAIMS, LABEL_KCWT, LABEL_KID,
+    LABEL_PAYLOAD_HASH_ALG, LABEL_PREIMAGE_CONTENT_TYPE, LABEL_RELEASE_VERSION, LABEL_TYP,
+    LEGACY_HASH_ENVELOPE_LABELS, MAX_CRIT_LABELS, MAX_ENVELOPE_LEN, MAX_IDENTITY_LEN,
+    MAX_MEDIA_TYPE_LEN, MAX_SUBJECT_LEN,
 };
 pub use error::Error;
 pub use key::{KeyId, PublicKey, PUBLIC_KEY_TEXT_LEN, PUBLIC_KEY_TEXT_PREFIX};
-pub use policy::{PolicyBuilder, TrustPolicy, TrustedKey, MAX_TRUSTED_KEYS};
+pub use pattern::{pattern_covers, pattern_matches};
+pub use policy::{
+    PolicyBuilder, TrustPolicy, TrustedKey, DEFAULT_MAX_CHAIN_DEPTH, MAX_POLICY_PATTERNS,
+    MAX_POLICY_PATTERN_TEXT, MAX_REVOKED_CERTS, MAX_REVOKED_KEYS, MAX_SIGNERS, MAX_TRUSTED_KEYS,
+};
+pub use policy_cbor::{
+    MAX_POLICY_LEN, POLICY_FLAG_CERTIFY, POLICY_FLAG_SIGN, POLICY_FORMAT_VERSION,
+};
+pub use rotation::{Rotation, MAX_ROTATION_LEN, ROTATION_TYPE};
 pub use sealed::{
     sealed_header, UnsealState, Unsealer, SEALED_HEADER_LEN, SEALED_MAGIC, SEALED_VERSION,
 };
+pub use set::{check_signers, SignatureFile, SignerReport, SignerSummary, MAX_SIGNATURE_SET_LEN};
 #[cfg(feature = "sign")]
 pub use sign::{sign, SignRequest, SigningKey, MAX_SIGNED_ENVELOPE_LEN};
+#[cfg(feature = "sign")]
+pub use sign::{sign_with, SignOptions, MAX_CHAINED_ENVELOPE_LEN};
+#[cfg(feature = "sign")]
+pub use sign_trust::{
+    append_signature, encode_chain, issue_certificate, sign_rotation, CertRequest,
+    MAX_ENCODED_CHAIN_LEN,
+};
 pub use slot::{SlotState, VerifierSlot};
 pub use tree::TreeVerifierState;
 pub use tree::{
@@ -69,4 +99,5 @@ pub use tree::{
     MAX_TREE_EXCLUSION_LEN, MAX_TREE_MANIFEST_LEN, MAX_TREE_PATH_LEN, TREE_MANIFEST_VERSION,
     TREE_MEDIA_TYPE,
 };
+pub use trust::{check_signer, Signer};
 pub use verifier::{sig_structure_bytes, verify_slice, StreamVerifier, Verified};

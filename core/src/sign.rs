@@ -1,14 +1,14 @@
 //! Building envelopes (feature `sign`): no_std, no alloc, deterministic encoding.
 
-use minicbor::encode::write::Cursor;
+use minicbor::encode::write::{Cursor, Write as _};
 use minicbor::Encoder;
 
 use crate::digest::ArtifactDigest;
 use crate::envelope::{
-    ContentType, SignatureAlg, CLAIM_IAT, CLAIM_ISS, CLAIM_SUB, COSE_SIGN1_TAG, ENVELOPE_TYPE,
-    LABEL_ALG, LABEL_ARTIFACT_LENGTH, LABEL_CWT_CLAIMS, LABEL_KID, LABEL_PAYLOAD_HASH_ALG,
-    LABEL_PREIMAGE_CONTENT_TYPE, LABEL_RELEASE_VERSION, LABEL_TYP, MAX_IDENTITY_LEN,
-    MAX_MEDIA_TYPE_LEN, MAX_SUBJECT_LEN,
+    ContentType, SignatureAlg, CLAIM_EXP, CLAIM_IAT, CLAIM_ISS, CLAIM_SUB, COSE_SIGN1_TAG,
+    ENVELOPE_TYPE, LABEL_ALG, LABEL_ARTIFACT_LENGTH, LABEL_CWT_CLAIMS, LABEL_KCWT, LABEL_KID,
+    LABEL_PAYLOAD_HASH_ALG, LABEL_PREIMAGE_CONTENT_TYPE, LABEL_RELEASE_VERSION, LABEL_TYP,
+    MAX_ENVELOPE_LEN, MAX_IDENTITY_LEN, MAX_MEDIA_TYPE_LEN, MAX_SUBJECT_LEN,
 };
 use crate::key::PublicKey;
 use crate::verifier::sig_structure_bytes;
@@ -51,7 +51,7 @@ impl SigningKey {
         self.public
     }
 
-    fn sign_raw(&self, msg: &[u8]) -> [u8; 64] {
+    pub(crate) fn sign_raw(&self, msg: &[u8]) -> [u8; 64] {
         *self.pair.sk.sign(msg, None)
     }
 }
@@ -89,9 +89,17 @@ fn too_small<E>(_: E) -> Error {
     Error::BufferTooSmall
 }
 
-fn encode_protected(key: &PublicKey, req: &SignRequest<'_>, e: &mut Enc<'_>) -> Result<(), Error> {
+fn encode_protected(
+    key: &PublicKey,
+    req: &SignRequest<'_>,
+    opts: &SignOptions<'_>,
+    e: &mut Enc<'_>,
+) -> Result<(), Error> {
     let mut entries = 7u64;
     if req.version.is_some() {
+        entries += 1;
+    }
+    if opts.chain.is_some() {
         entries += 1;
     }
     e.map(entries).map_err(too_small)?;
@@ -103,9 +111,14 @@ fn encode_protected(key: &PublicKey, req: &SignRequest<'_>, e: &mut Enc<'_>) -> 
     e.i64(LABEL_KID)
         .and_then(|e| e.bytes(key.key_id().as_bytes()))
         .map_err(too_small)?;
+    // 13 `kcwt` (the certificate chain, already encoded) sorts between 4 and 15.
+    if let Some(chain) = opts.chain {
+        e.i64(LABEL_KCWT).map_err(too_small)?;
+        e.writer_mut().write_all(chain).map_err(too_small)?;
+    }
     e.i64(LABEL_CWT_CLAIMS).map_err(too_small)?;
-    e.map(if req.issuer.is_some() { 3 } else { 2 })
-        .map_err(too_small)?;
+    let claims = 2 + u64::from(req.issuer.is_some()) + u64::from(opts.expires_at.is_some());
+    e.map(claims).map_err(too_small)?;
     if let Some(iss) = req.issuer {
         e.i64(CLAIM_ISS)
             .and_then(|e| e.str(iss))
@@ -113,7 +126,14 @@ fn encode_protected(key: &PublicKey, req: &SignRequest<'_>, e: &mut Enc<'_>) -> 
     }
     e.i64(CLAIM_SUB)
         .and_then(|e| e.str(req.subject))
-        .and_then(|e| e.i64(CLAIM_IAT))
+        .map_err(too_small)?;
+    // Claim 4 `exp` sorts between 2 `sub` and 6 `iat`.
+    if let Some(exp) = opts.expires_at {
+        e.i64(CLAIM_EXP)
+            .and_then(|e| e.u64(exp))
+            .map_err(too_small)?;
+    }
+    e.i64(CLAIM_IAT)
         .and_then(|e| e.u64(req.issued_at))
         .map_err(too_small)?;
     e.i64(LABEL_TYP)
@@ -140,6 +160,63 @@ fn encode_protected(key: &PublicKey, req: &SignRequest<'_>, e: &mut Enc<'_>) -> 
 /// Signs `req` with `key` and writes the envelope (the exact bytes of a `.sig` file) into `out`.
 /// Returns the number of bytes written. A buffer of [`MAX_SIGNED_ENVELOPE_LEN`] always suffices.
 pub fn sign(key: &SigningKey, req: &SignRequest<'_>, out: &mut [u8]) -> Result<usize, Error> {
+    sign_with(key, req, &SignOptions::default(), out)
+}
+
+/// The largest envelope [`sign_with`] can produce with a chain: the envelope limit. An output
+/// buffer of this size always suffices; without a chain [`MAX_SIGNED_ENVELOPE_LEN`] does.
+pub const MAX_CHAINED_ENVELOPE_LEN: usize = MAX_ENVELOPE_LEN;
+
+/// What an envelope may carry beyond a [`SignRequest`]: the signing key's certificate chain and
+/// an expiry. The default (neither) gives exactly what [`sign`] writes.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SignOptions<'a> {
+    /// The `kcwt` value: one certificate, or an array of 2 to 4 certificates, leaf first, as
+    /// written by [`encode_chain`](crate::encode_chain). The leaf must certify the signing key.
+    pub chain: Option<&'a [u8]>,
+    /// The envelope's `exp` claim (seconds since the Unix epoch): verifiers with a clock refuse
+    /// it from then on (freeze protection).
+    pub expires_at: Option<u64>,
+}
+
+/// [`sign`] with a certificate chain and/or an expiry. A buffer of [`MAX_SIGNED_ENVELOPE_LEN`]
+/// suffices without a chain, one of [`MAX_CHAINED_ENVELOPE_LEN`] with one; an envelope over the
+/// envelope limit is refused with [`Error::ArgumentTooLong`]. The chain must parse and its leaf
+/// must certify `key` ([`Error::UntrustedKey`] otherwise); the verifier checks the rest.
+pub fn sign_with(
+    key: &SigningKey,
+    req: &SignRequest<'_>,
+    opts: &SignOptions<'_>,
+    out: &mut [u8],
+) -> Result<usize, Error> {
+    match opts.chain {
+        None => sign_inner::<MAX_PROTECTED_LEN, { MAX_PROTECTED_LEN + 96 }>(key, req, opts, out),
+        Some(chain) => {
+            if chain.is_empty() {
+                return Err(Error::EmptyArgument);
+            }
+            if chain.len() > MAX_ENVELOPE_LEN {
+                return Err(Error::ArgumentTooLong);
+            }
+            // The leaf must certify the signing key, or no verifier would accept the envelope.
+            let certs = crate::cert::parse_chain(chain)?;
+            let leaf = certs.first().ok_or(Error::BadCertificate)?;
+            if leaf.unverified_key().key_id() != key.public_key().key_id() {
+                return Err(Error::UntrustedKey);
+            }
+            sign_inner::<MAX_ENVELOPE_LEN, { MAX_ENVELOPE_LEN + 96 }>(key, req, opts, out)
+        }
+    }
+}
+
+/// The signing itself, with buffers of `P` bytes for the protected header and `T` for the
+/// to-be-signed bytes: small without a chain (the common case, kept light on the stack).
+fn sign_inner<const P: usize, const T: usize>(
+    key: &SigningKey,
+    req: &SignRequest<'_>,
+    opts: &SignOptions<'_>,
+    out: &mut [u8],
+) -> Result<usize, Error> {
     if req.subject.is_empty()
         || req.issuer.is_some_and(str::is_empty)
         || matches!(req.content_type, ContentType::MediaType(""))
@@ -154,15 +231,25 @@ pub fn sign(key: &SigningKey, req: &SignRequest<'_>, out: &mut [u8]) -> Result<u
     }
     let public = key.public_key();
 
-    let mut protected = [0u8; MAX_PROTECTED_LEN];
+    let mut protected = [0u8; P];
     let mut e = Encoder::new(Cursor::new(&mut protected[..]));
-    encode_protected(&public, req, &mut e)?;
+    encode_protected(&public, req, opts, &mut e).map_err(|err| {
+        if opts.chain.is_some() {
+            Error::ArgumentTooLong
+        } else {
+            err
+        }
+    })?;
     let plen = e.writer().position();
     let protected = protected.get(..plen).ok_or(Error::BufferTooSmall)?;
     let payload = req.digest.as_bytes();
+    // Refuse an envelope over the limit before signing (a long chain is the only way there).
+    if envelope_len(plen, payload.len()) > MAX_ENVELOPE_LEN {
+        return Err(Error::ArgumentTooLong);
+    }
 
     // The to-be-signed bytes: small and bounded, so a stack buffer holds them.
-    let mut tbs = [0u8; MAX_PROTECTED_LEN + 96];
+    let mut tbs = [0u8; T];
     let tlen = sig_structure_bytes(protected, payload, &mut tbs)?;
     let signature = key.sign_raw(tbs.get(..tlen).ok_or(Error::BufferTooSmall)?);
 
@@ -175,4 +262,23 @@ pub fn sign(key: &SigningKey, req: &SignRequest<'_>, out: &mut [u8]) -> Result<u
         .and_then(|e| e.bytes(&signature))
         .map_err(too_small)?;
     Ok(e.writer().position())
+}
+
+/// The length of a CBOR head for an argument of `n`.
+const fn head_len(n: usize) -> usize {
+    if n < 24 {
+        1
+    } else if n <= 0xff {
+        2
+    } else if n <= 0xffff {
+        3
+    } else {
+        5
+    }
+}
+
+/// The length of the envelope for a protected header of `plen` bytes and a digest of `dlen`:
+/// tag, array head, the three byte strings and the empty map.
+const fn envelope_len(plen: usize, dlen: usize) -> usize {
+    2 + head_len(plen) + plen + 1 + head_len(dlen) + dlen + head_len(64) + 64
 }

@@ -1,6 +1,6 @@
 //! The streaming verifier: signature and policy first, then every artifact byte.
 
-use heapless::String;
+use heapless::{String, Vec};
 use minicbor::encode::write::Cursor;
 use minicbor::Encoder;
 
@@ -9,7 +9,9 @@ use crate::envelope::{
     ContentType, Envelope, SignatureAlg, MAX_IDENTITY_LEN, MAX_MEDIA_TYPE_LEN, MAX_SUBJECT_LEN,
 };
 use crate::key::KeyId;
-use crate::policy::TrustPolicy;
+use crate::policy::{TrustPolicy, MAX_SIGNERS};
+use crate::set::{check_signers, SignatureFile};
+use crate::trust::Signer;
 use crate::Error;
 
 /// The owned copy of what the envelope said, kept until `finish()` can vouch for it.
@@ -40,13 +42,31 @@ impl Claims {
 /// Only a successful [`StreamVerifier::finish`] (or [`verify_slice`]) makes one.
 #[derive(Clone, Debug)]
 pub struct Verified {
+    signers: Vec<Signer, MAX_SIGNERS>,
+    time_checked: bool,
+    expires: Option<u64>,
     claims: Claims,
     length: u64,
     digest: ArtifactDigest,
 }
 
 impl Verified {
-    /// The id of the trusted key that signed.
+    /// Every distinct trusted signer that counted, in signature-file order (one for a single
+    /// envelope). [`key_id`](Self::key_id) and [`identity`](Self::identity) are the first's.
+    pub fn signers(&self) -> &[Signer] {
+        &self.signers
+    }
+    /// Whether certificate validity and envelope expiry were checked against a current time
+    /// (the policy had one); `false` means those checks were skipped.
+    pub fn time_checked(&self) -> bool {
+        self.time_checked
+    }
+    /// When the (first counted) signature expires, if it says.
+    pub fn expires_at(&self) -> Option<u64> {
+        self.expires
+    }
+    /// The id of the key that signed (the first counted signer's: a trusted key, or the
+    /// certified signing key of a chain).
     pub fn key_id(&self) -> KeyId {
         self.claims.kid
     }
@@ -54,7 +74,8 @@ impl Verified {
     pub fn alg(&self) -> SignatureAlg {
         self.claims.alg
     }
-    /// The signer identity (`iss`), if the envelope carries one.
+    /// The signer identity: the signing certificate's `sub` for a chain, else the envelope's
+    /// `iss`, if any.
     pub fn identity(&self) -> Option<&str> {
         self.claims.issuer.as_deref()
     }
@@ -103,6 +124,9 @@ enum Phase {
 /// caller-allocated buffer, a Python object or a JavaScript object.
 #[derive(Clone, Debug)]
 pub struct StreamVerifier {
+    signers: Vec<Signer, MAX_SIGNERS>,
+    time_checked: bool,
+    expires: Option<u64>,
     phase: Phase,
     received: u64,
     length: u64,
@@ -179,46 +203,21 @@ impl StreamVerifier {
     /// Parses `envelope`, checks its signature against `policy`'s keys and every policy rule.
     /// Fails at once if the envelope is malformed, untrusted or unacceptable.
     pub fn new(envelope: &[u8], policy: &TrustPolicy) -> Result<StreamVerifier, Error> {
-        let env = Envelope::parse(envelope)?;
-        let trusted = policy
-            .find(env.unverified_kid())
-            .ok_or(Error::UntrustedKey)?;
-
-        // The signature, over the received protected bytes (never a re-encoding).
-        let sig = ed25519_compact::Signature::new(*env.signature());
-        let mut state = trusted
-            .public_key()
-            .to_compact()
-            .verify_incremental(&sig)
-            .map_err(|_| Error::BadSignature)?;
-        sig_structure(env.protected_bytes(), env.payload(), |b| state.absorb(b));
-        state.verify().map_err(|_| Error::BadSignature)?;
-
-        // From here on the header is authentic; apply the policy.
-        let issuer = env.unverified_issuer();
-        if let Some(bound) = trusted.identity() {
-            if issuer != Some(bound) {
-                return Err(Error::IdentityMismatch);
-            }
-        }
-        if let Some(required) = policy.required_identity() {
-            if issuer != Some(required) {
-                return Err(Error::IdentityMismatch);
-            }
-        }
-        if let Some(required) = policy.required_subject() {
-            if env.unverified_subject() != required {
-                return Err(Error::SubjectMismatch);
-            }
-        }
-        if let Some(min) = policy.min_version() {
-            match env.unverified_version() {
-                None => return Err(Error::VersionMissing),
-                Some(v) if v < min => return Err(Error::Rollback),
-                Some(_) => {}
-            }
-        }
-
+        // Every signature of the file is checked (signature, chain, revocation, time, identity
+        // and subject rules) before any artifact byte; the threshold decides.
+        let summary = check_signers(envelope, policy, |_| {})?;
+        summary.verdict(policy)?;
+        let file = SignatureFile::parse(envelope)?;
+        let first = summary
+            .first_counted
+            .and_then(|i| file.envelopes().get(i))
+            .ok_or(Error::ThresholdNotMet)?;
+        let env = Envelope::parse(first)?;
+        let issuer = summary
+            .signers
+            .first()
+            .and_then(|s| s.identity())
+            .or(env.unverified_issuer());
         let hash_alg = env.unverified_hash_alg();
         let (coap_format, media_type) = match env.unverified_content_type() {
             ContentType::CoapFormat(n) => (Some(n), String::new()),
@@ -235,6 +234,9 @@ impl StreamVerifier {
             version: env.unverified_version(),
         };
         Ok(StreamVerifier {
+            signers: summary.signers,
+            time_checked: policy.time().is_some(),
+            expires: env.unverified_expires(),
             phase: Phase::Active,
             received: 0,
             length: env.unverified_length(),
@@ -288,6 +290,9 @@ impl StreamVerifier {
         }
         self.phase = Phase::Finished;
         Ok(Verified {
+            signers: self.signers.clone(),
+            time_checked: self.time_checked,
+            expires: self.expires,
             claims: self.claims.clone(),
             length: self.length,
             digest,

@@ -21,6 +21,7 @@ use sealkit::HashAlg;
 use sha2::Digest as _;
 
 pub mod sealed_vectors;
+pub mod trust_vectors;
 pub mod vectors;
 
 /// The folder of external test vectors, a sibling of the repository root.

@@ -73,9 +73,16 @@ fn deep_nesting_in_an_envelope_is_a_typed_error_without_recursion() {
             (100..200).contains(&e.code()) || e.code() == 200,
             "{what}: {e:?}"
         );
+        // A signature file that is an array is a signature set: a one-item array is refused as
+        // a malformed set before anything inside it is read.
+        let want = if env.first() == Some(&0x81) {
+            Error::BadSignatureSet
+        } else {
+            e
+        };
         assert_eq!(
             StreamVerifier::new(&env, &TrustPolicy::new()).err(),
-            Some(e),
+            Some(want),
             "{what}"
         );
     }

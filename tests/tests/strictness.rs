@@ -1241,9 +1241,9 @@ fn field_values() {
             bad(Error::UnknownClaim),
         ),
         (
-            "unknown claim 4 (exp)",
+            "unknown claim 5 (nbf)",
             edit(|s| {
-                s.insert_claim(4, cbor::uint(1_800_000_000));
+                s.insert_claim(5, cbor::uint(1_800_000_000));
             }),
             bad(Error::UnknownClaim),
         ),

@@ -7,3 +7,9 @@ pub mod seal;
 pub mod sign;
 pub mod unseal;
 pub mod verify;
+
+// Trust: certificates, policies, rotation.
+pub mod cert;
+pub mod policy;
+pub mod rotate;
+pub mod trust;

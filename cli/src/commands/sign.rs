@@ -6,7 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use clap::{Args, ValueEnum};
 use sealkit::{
     ArtifactHasher, ContentType, HashAlg, SignRequest, SignatureAlg, SigningKey, MAX_IDENTITY_LEN,
-    MAX_MEDIA_TYPE_LEN, MAX_SIGNED_ENVELOPE_LEN, MAX_SUBJECT_LEN,
+    MAX_MEDIA_TYPE_LEN, MAX_SUBJECT_LEN,
 };
 
 use crate::error::{CliError, CliResult};
@@ -114,6 +114,21 @@ pub struct SignArgs {
     /// instead of the index.
     #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
     pub platform: Option<String>,
+
+    /// A certificate for the signing key (first), then each issuer's certificate up the chain:
+    /// the envelope carries the chain (`kcwt`) so that verifiers trusting the root accept it.
+    #[arg(long = "cert", value_name = "CERT")]
+    pub certs: Vec<PathBuf>,
+
+    /// Let the signature expire this long after the signing time (30d, 12h, 2w, or seconds):
+    /// verifiers with a clock refuse it afterwards.
+    #[arg(long, value_name = "DURATION")]
+    pub expires: Option<String>,
+
+    /// Add this signature to an existing signature file (which becomes or stays a set of
+    /// signatures over the same file) instead of writing a new one [default output: that file].
+    #[arg(long, value_name = "EXISTING.sig")]
+    pub append: Option<PathBuf>,
 }
 
 /// Everything the envelope states besides the digest and length.
@@ -197,6 +212,23 @@ pub fn sign_input(
     claims: &Claims<'_>,
     progress: &Progress,
 ) -> CliResult<Signed> {
+    sign_input_with(
+        input,
+        key,
+        claims,
+        &sealkit::SignOptions::default(),
+        progress,
+    )
+}
+
+/// [`sign_input`] with a certificate chain and/or an expiry.
+pub fn sign_input_with(
+    input: Input,
+    key: &SigningKey,
+    claims: &Claims<'_>,
+    opts: &sealkit::SignOptions<'_>,
+    progress: &Progress,
+) -> CliResult<Signed> {
     check_claims(claims)?;
     let name = input.name().to_string();
     let mut hasher = ArtifactHasher::new(claims.hash);
@@ -221,11 +253,12 @@ pub fn sign_input(
         issued_at: claims.issued_at,
         version: claims.version,
     };
-    let mut out = [0u8; MAX_SIGNED_ENVELOPE_LEN];
-    let n = sealkit::sign(key, &req, &mut out).map_err(|error| CliError::BadArgument {
-        error,
-        context: "cannot sign".into(),
-    })?;
+    let mut out = [0u8; sealkit::MAX_CHAINED_ENVELOPE_LEN];
+    let n =
+        sealkit::sign_with(key, &req, opts, &mut out).map_err(|error| CliError::BadArgument {
+            error,
+            context: "cannot sign".into(),
+        })?;
     let envelope = out
         .get(..n)
         .map(<[u8]>::to_vec)
@@ -281,6 +314,7 @@ fn default_subject(file: &Path, output: &Path) -> CliResult<String> {
 pub fn run(args: &SignArgs) -> CliResult<()> {
     let output = match (&args.output, is_stdin(&args.file)) {
         (Some(o), _) => o.clone(),
+        (None, _) if args.append.is_some() => args.append.clone().unwrap_or_default(),
         (None, false) => with_suffix(&args.file, ".sig"),
         (None, true) => {
             return Err(CliError::Usage(
@@ -310,11 +344,16 @@ pub fn run(args: &SignArgs) -> CliResult<()> {
 
     // The key (and its passphrase) before the input, so that a long hash is not wasted.
     let key = load_key(&args.key, args.passphrase_file.as_deref())?;
+    let chain = super::trust::chain_from(&args.certs)?;
+    let opts =
+        super::trust::sign_options(chain.as_deref(), args.expires.as_deref(), claims.issued_at)?;
+    let existing = super::trust::read_existing(args.append.as_deref())?;
     let input = Input::open(&args.file)?;
     let name = input.name().to_string();
     let progress = Progress::new(input.size(), true, "signing");
-    let signed = sign_input(input, &key, &claims, &progress)?;
-    std::fs::write(&output, &signed.envelope).map_err(|e| CliError::write(&output, e))?;
+    let signed = sign_input_with(input, &key, &claims, &opts, &progress)?;
+    let bytes = super::trust::appended(existing.as_deref(), &signed.envelope)?;
+    std::fs::write(&output, &bytes).map_err(|e| CliError::write(&output, e))?;
 
     outln!("Signed {name}");
     outln!("  signature:  {}", output.display());
@@ -328,5 +367,6 @@ pub fn run(args: &SignArgs) -> CliResult<()> {
     }
     outln!("  length:     {}", size(signed.length));
     outln!("  digest:     {}:{}", claims.hash.name(), signed.digest_hex);
+    super::trust::print_sign_extras(&opts, &bytes, existing.is_some());
     Ok(())
 }

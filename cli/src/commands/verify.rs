@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Args;
-use sealkit::{Envelope, Error, StreamVerifier, TrustPolicy, Verified, MAX_ENVELOPE_LEN};
+use sealkit::{Envelope, Error, StreamVerifier, TrustPolicy, Verified};
 use serde_json::{json, Value};
 
 use crate::error::{CliError, CliResult};
@@ -27,7 +27,13 @@ pub struct VerifyArgs {
 
     /// A trusted public key: a NAME.pub file or the text `sealkit-ed25519:...`. Repeat for
     /// several keys (up to 8).
-    #[arg(short = 'k', long = "key", value_name = "PUB", required = true)]
+    #[arg(
+        short = 'k',
+        long = "key",
+        value_name = "PUB",
+        required_unless_present = "policy",
+        conflicts_with = "policy"
+    )]
     pub keys: Vec<String>,
 
     /// Require this signer identity (`iss`).
@@ -50,13 +56,31 @@ pub struct VerifyArgs {
     /// (`OS/ARCH[/VARIANT]`) instead of the index's.
     #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
     pub platform: Option<String>,
+
+    /// A trust policy instead of --key: a trust file (.toml) or a compiled policy (.cbor).
+    #[arg(long, value_name = "trust.toml|trust.cbor", conflicts_with_all = ["identity", "subject"])]
+    pub policy: Option<PathBuf>,
+
+    /// A rotation statement to follow before verifying (needs --policy). Repeat, in order.
+    #[arg(long, value_name = "FILE", requires = "policy")]
+    pub rotation: Vec<PathBuf>,
+
+    /// The current time for expiry and validity checks, in seconds since the Unix epoch
+    /// [default: the system clock].
+    #[arg(long, value_name = "EPOCH", conflicts_with = "no_clock")]
+    pub now: Option<u64>,
+
+    /// Skip expiry and validity checks (for a device without a clock); the output says so.
+    #[arg(long)]
+    pub no_clock: bool,
 }
 
 /// Reads an envelope file; anything over the core's limit is cut at one byte past it, which
 /// the parser then rejects as too large.
 pub fn read_envelope(path: &Path) -> CliResult<Vec<u8>> {
     let mut buf = Vec::with_capacity(512);
-    let limit = MAX_ENVELOPE_LEN as u64 + 1;
+    // Up to a signature set's size: a single envelope over its own limit is refused by the core.
+    let limit = sealkit::MAX_SIGNATURE_SET_LEN as u64 + 1;
     let result = if is_stdin(path) {
         std::io::stdin().take(limit).read_to_end(&mut buf)
     } else {
@@ -237,12 +261,7 @@ fn verify(args: &VerifyArgs) -> CliResult<(Verified, String, String)> {
             "the file and the signature cannot both be standard input".into(),
         ));
     }
-    let policy = build_policy(
-        &args.keys,
-        args.identity.as_deref(),
-        args.subject.as_deref(),
-        args.min_version,
-    )?;
+    let policy = super::trust::verify_policy(args)?;
     let envelope = read_envelope(&sig_path)?;
     let input = Input::open(&args.file)?;
     let file_name = input.name().to_string();
@@ -259,6 +278,7 @@ fn verify(args: &VerifyArgs) -> CliResult<(Verified, String, String)> {
 /// Runs `verify` and prints its verdict (text or JSON); returns the exit code.
 pub fn run(args: &VerifyArgs) -> ExitCode {
     let result = verify(args);
+    let trust = super::trust::report(args);
     if args.json {
         let mut obj = serde_json::Map::new();
         match &result {
@@ -274,14 +294,19 @@ pub fn run(args: &VerifyArgs) -> ExitCode {
                 obj.insert("error".into(), e.to_json());
             }
         }
+        super::trust::extend_json(&mut obj, &result.as_ref().map(|r| &r.0), &trust);
         outln!("{}", Value::Object(obj));
     } else {
         match &result {
             Ok((v, file, sig)) => {
                 outln!("Verified {file} with signature {sig}");
                 out!("{}", verified_lines(v, "  "));
+                out!("{}", super::trust::verified_trust_lines(v, trust.now, "  "));
             }
-            Err(e @ CliError::Rejected { .. }) => errln!("sealkit: REJECTED {e}"),
+            Err(e @ CliError::Rejected { .. }) => {
+                errln!("sealkit: REJECTED {e}");
+                super::trust::print_rejection(e, &trust);
+            }
             Err(e) => errln!("sealkit: error: {e}"),
         }
     }
