@@ -674,3 +674,32 @@ fn key_files_in_a_trust_file_are_relative_to_it() {
     ]);
     assert_eq!(out.code, 0, "{out:?}");
 }
+
+/// A folder and an image layout are verified under `--policy` too (not only files).
+#[test]
+fn folders_are_verified_under_a_trust_policy() {
+    let f = Fx::new();
+    fs::create_dir(f.path("plugin")).unwrap();
+    fs::write(f.path("plugin/a.txt"), b"a").unwrap();
+    f.ok(&["sign", "plugin", "--key", "ci.key", "--identity", CI]);
+    let ci = fs::read_to_string(f.path("ci.pub")).unwrap();
+    f.trust(&format!(
+        "[[key]]\nkey = \"{}\"\nidentities = [\"*@vendor.example\"]\n",
+        ci.trim()
+    ));
+    f.ok(&["verify", "plugin", "--policy", "trust.toml"]);
+    // The same folder under a policy that allows another identity only: refused.
+    f.trust(&format!(
+        "[[key]]\nkey = \"{}\"\nidentities = [\"*@other.example\"]\n",
+        ci.trim()
+    ));
+    let out = f.run(&["verify", "plugin", "--policy", "trust.toml"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("identity mismatch"), "{out:?}");
+    // And a policy that trusts another key: untrusted.
+    let other = fs::read_to_string(f.path("other.pub")).unwrap();
+    f.trust(&format!("[[key]]\nkey = \"{}\"\n", other.trim()));
+    let out = f.run(&["verify", "plugin", "--policy", "trust.toml"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("untrusted key"), "{out:?}");
+}

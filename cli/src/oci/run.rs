@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use super::registry;
 use crate::commands::sign::{check_claims, issued_at, load_key, Claims, HashArg, SignArgs};
-use crate::commands::verify::{build_policy, read_envelope, VerifyArgs};
+use crate::commands::verify::{read_envelope, VerifyArgs};
 use crate::error::{CliError, CliResult, EXIT_REJECTED, EXIT_USAGE};
 use crate::output::{verified_json, verified_lines};
 
@@ -168,12 +168,7 @@ impl From<CliError> for Failed {
 }
 
 fn run_verify(args: &VerifyArgs, target: &Target) -> Result<ImageVerification, Failed> {
-    let policy = build_policy(
-        &args.keys,
-        args.identity.as_deref(),
-        args.subject.as_deref(),
-        args.min_version,
-    )?;
+    let policy = crate::commands::trust::verify_policy(args)?;
     let sig_path = args.sig.clone().or_else(|| target.default_signature());
     let given = match &sig_path {
         Some(p) => Some((p.display().to_string(), read_envelope(p)?)),

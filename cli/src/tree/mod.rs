@@ -16,7 +16,7 @@ use sealkit_artifacts::SignClaims;
 use serde_json::{json, Map, Value};
 
 use crate::commands::sign::{check_claims, issued_at, load_key, Claims, SignArgs};
-use crate::commands::verify::{build_policy, VerifyArgs};
+use crate::commands::verify::VerifyArgs;
 use crate::error::{CliError, CliResult, EXIT_REJECTED, EXIT_USAGE};
 use crate::output::{printable, size, verified_json, verified_lines};
 use crate::read::with_suffix;
@@ -204,12 +204,7 @@ impl From<TreeVerification> for Outcome {
 
 fn run_verify(args: &VerifyArgs, sig_path: &Path) -> Result<Outcome, Failure> {
     let root = args.file.as_path();
-    let policy = build_policy(
-        &args.keys,
-        args.identity.as_deref(),
-        args.subject.as_deref(),
-        args.min_version,
-    )?;
+    let policy = crate::commands::trust::verify_policy(args)?;
     let sig =
         artifacts_tree::read_signature_file(sig_path).map_err(|e| Failure::from(io_or_usage(e)))?;
     let verification =
