@@ -64,7 +64,8 @@ else
 fi
 
 step "format and lint: the firmware crate and the generator"
-if cargo fmt --all -- --check; then pass firmware_fmt; else fail firmware_fmt; fi
+# Only this workspace's packages: `--all` would also format the core's whole workspace (a path dependency).
+if cargo fmt -p sealkit-embedded -p sealkit-embedded-gen -- --check; then pass firmware_fmt; else fail firmware_fmt; fi
 if cargo clippy -q --release --target "$target" -p sealkit-embedded --bins --lib -- -D warnings &&
   cargo clippy -q --release --target "$target_m4" -p sealkit-embedded --bins --lib -- -D warnings &&
   cargo clippy -q -p sealkit-embedded-gen -- -D warnings; then
