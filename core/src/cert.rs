@@ -194,6 +194,7 @@ impl<'a> Certificate<'a> {
     }
 
     /// Reads one certificate from `r` (inside a chain).
+    #[inline(never)]
     pub(crate) fn read(r: &mut Reader<'a>) -> Result<Certificate<'a>, Error> {
         let start = r.position();
         let c = Certificate::read_inner(r).map_err(|_| Error::BadCertificate)?;
@@ -332,32 +333,43 @@ impl<'a> Certificate<'a> {
 /// [`MAX_CHAIN_LEN`] certificates.
 pub type Chain<'a> = Vec<Certificate<'a>, MAX_CHAIN_LEN>;
 
-/// Reads the value of `kcwt`: one certificate alone, or an array of 2 to [`MAX_CHAIN_LEN`].
-pub(crate) fn read_chain<'a>(r: &mut Reader<'a>) -> Result<Chain<'a>, Error> {
-    let mut chain = Chain::new();
+/// Reads the value of `kcwt` (one certificate alone, or an array of 2 to [`MAX_CHAIN_LEN`]),
+/// handing each certificate to `each`, leaf first.
+fn read_chain_with<'a>(
+    r: &mut Reader<'a>,
+    mut each: impl FnMut(Certificate<'a>) -> Result<(), Error>,
+) -> Result<(), Error> {
     match r.peek()? {
-        minicbor::data::Type::Tag => {
-            chain
-                .push(Certificate::read(r)?)
-                .map_err(|_| Error::BadCertificate)?;
-        }
+        minicbor::data::Type::Tag => each(Certificate::read(r)?),
         minicbor::data::Type::Array => {
             let n = r.array(Error::BadCertificate)?;
             if n < 2 || n > MAX_CHAIN_LEN as u64 {
                 return Err(Error::BadCertificate);
             }
             for _ in 0..n {
-                chain
-                    .push(Certificate::read(r)?)
-                    .map_err(|_| Error::BadCertificate)?;
+                each(Certificate::read(r)?)?;
             }
+            Ok(())
         }
-        _ => return Err(Error::BadCertificate),
+        _ => Err(Error::BadCertificate),
     }
+}
+
+/// Checks the value of `kcwt` strictly without keeping the certificates (the envelope parser
+/// only needs to know it is well formed; a chain on the stack would cost a microcontroller).
+pub(crate) fn check_chain_value(r: &mut Reader<'_>) -> Result<(), Error> {
+    read_chain_with(r, |_| Ok(()))
+}
+
+/// Reads the value of `kcwt` into a [`Chain`].
+pub(crate) fn read_chain<'a>(r: &mut Reader<'a>) -> Result<Chain<'a>, Error> {
+    let mut chain = Chain::new();
+    read_chain_with(r, |c| chain.push(c).map_err(|_| Error::BadCertificate))?;
     Ok(chain)
 }
 
 /// Parses a chain from the raw `kcwt` value bytes (as kept by the envelope).
+#[inline(never)]
 pub fn parse_chain(value: &[u8]) -> Result<Chain<'_>, Error> {
     let mut r = Reader::new(value);
     let chain = read_chain(&mut r)?;

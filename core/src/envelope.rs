@@ -6,7 +6,7 @@
 //! artifact, and hands them out from `finish()`.
 
 use crate::cbor::{KeyOrder, Reader};
-use crate::cert::read_chain;
+use crate::cert::check_chain_value;
 use crate::digest::HashAlg;
 use crate::key::KeyId;
 use crate::Error;
@@ -313,7 +313,7 @@ fn parse_protected(bytes: &[u8]) -> Result<Protected<'_>, Error> {
                 // Validated in full here (strictly, every certificate); kept as raw bytes so the
                 // envelope stays small, and parsed again when the chain is verified.
                 let start = r.position();
-                read_chain(&mut r)?;
+                check_chain_value(&mut r)?;
                 p.chain = Some(r.since(start));
             }
             LABEL_CWT_CLAIMS => p.claims = Some(parse_claims(&mut r)?),
@@ -356,6 +356,7 @@ fn parse_protected(bytes: &[u8]) -> Result<Protected<'_>, Error> {
 
 impl<'a> Envelope<'a> {
     /// Parses an envelope strictly. Never panics and never allocates, whatever the input.
+    #[inline(never)]
     pub fn parse(bytes: &'a [u8]) -> Result<Envelope<'a>, Error> {
         if bytes.len() > MAX_ENVELOPE_LEN {
             return Err(Error::EnvelopeTooLarge);

@@ -35,6 +35,7 @@ fn same_artifact(a: &Envelope<'_>, b: &Envelope<'_>) -> bool {
 
 impl<'a> SignatureFile<'a> {
     /// Parses a signature file strictly: a single envelope exactly as before, or a set.
+    #[inline(never)]
     pub fn parse(bytes: &'a [u8]) -> Result<SignatureFile<'a>, Error> {
         let mut envelopes = Vec::new();
         let first = bytes.first().copied().ok_or(Error::EnvelopeTruncated)?;
@@ -137,6 +138,7 @@ impl SignerSummary {
 /// Checks every signature of a signature file against `policy` (not the artifact: no bytes are
 /// read), calling `report` for each, and returns which signers count. Fails only if the file is
 /// malformed; the threshold verdict is [`SignerSummary::verdict`].
+#[inline(never)]
 pub fn check_signers(
     sig: &[u8],
     policy: &TrustPolicy,

@@ -125,6 +125,8 @@ fn copy_identity(s: &str) -> Result<String<MAX_IDENTITY_LEN, u8>, Error> {
 
 /// Checks the signer of one envelope: its signature, its chain if any, revocation, time and
 /// every identity and subject rule of `policy`. The threshold is the caller's business.
+// Not inlined: its chain and certificates live only while it runs (stack on microcontrollers).
+#[inline(never)]
 pub fn check_signer(env: &Envelope<'_>, policy: &TrustPolicy) -> Result<Signer, Error> {
     let kid = env.unverified_kid();
     let chain = match env.unverified_chain() {
