@@ -800,3 +800,66 @@ fn a_compiled_policy_loads_every_field() {
         Some(Error::BadPolicy)
     );
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use sealkit_conformance::trust_vectors::root_spec;
+
+    fn chained() -> Vec<u8> {
+        two_links(&intermediate(), &leaf_under_intermediate(), &Env::default())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Any change to a chained signature file (flipped, inserted or removed bytes, anywhere
+        /// in the chain or the envelope) gives a typed error or, if it still verifies, the same
+        /// facts; never a panic, and the verdict does not depend on the chunking.
+        #[test]
+        fn mutated_chains_never_panic(
+            edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0u8..3), 1..6),
+        ) {
+            let mut sig = chained();
+            for (at, byte, kind) in &edits {
+                let i = at.index(sig.len() + 1);
+                match kind {
+                    0 if i < sig.len() => sig[i] ^= byte | 1,
+                    1 => sig.insert(i, *byte),
+                    _ if i < sig.len() => { sig.remove(i); }
+                    _ => {}
+                }
+            }
+            let policy = TrustPolicy::from_cbor(&root_spec().encode()).unwrap();
+            let whole = verify(&sig, &policy).map(|v| v.signers().to_vec());
+            let mut slot = sealkit::VerifierSlot::new();
+            let split = slot.start(&sig, &policy).and_then(|()| {
+                for b in ARTIFACT {
+                    slot.update(core::slice::from_ref(b))?;
+                }
+                slot.finish().map(|v| v.signers().to_vec())
+            });
+            prop_assert_eq!(whole, split);
+            let _ = check_signers(&sig, &policy, |_| {});
+        }
+
+        /// Any byte string as a compiled policy: a typed error or a policy, never a panic; and
+        /// whatever loads, verifying under it never panics.
+        #[test]
+        fn arbitrary_compiled_policies_never_panic(
+            base in prop::collection::vec(any::<u8>(), 0..300),
+            flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..4),
+        ) {
+            let mut bytes = if base.len() % 2 == 0 { root_spec().encode() } else { base };
+            for (at, b) in &flips {
+                if !bytes.is_empty() {
+                    let i = at.index(bytes.len());
+                    bytes[i] ^= b;
+                }
+            }
+            if let Ok(p) = TrustPolicy::from_cbor(&bytes) {
+                let _ = verify(&chained(), &p);
+            }
+        }
+    }
+}
