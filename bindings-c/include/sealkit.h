@@ -279,6 +279,11 @@
 #define SEALKIT_TREE_SYMLINK 3
 
 /*
+ Most signers a verification reports (`sealkit_trust_facts.signers`).
+ */
+#define SEALKIT_MAX_SIGNERS 8
+
+/*
  A trust policy under construction: opaque, caller-allocated. All zero bytes
  (`SEALKIT_POLICY_INIT`) or `sealkit_policy_init` give an empty policy, which trusts nothing.
  The first failed call on a policy is sticky: later calls are ignored and return it, and a
@@ -436,6 +441,71 @@ typedef struct sealkit_tree_entry {
    */
   int32_t outside;
 } sealkit_tree_entry;
+
+/*
+ One counted signer of a successful verification.
+ */
+typedef struct sealkit_signer {
+  /*
+   The key that signed the artifact (for a chain: the certified signing key).
+   */
+  uint8_t key_id[8];
+  /*
+   1 if the signer has an identity (the certificate's `sub`, or the envelope's `iss` for a
+   direct key), else 0.
+   */
+  int32_t has_identity;
+  /*
+   The identity, NUL-terminated (empty if none).
+   */
+  char identity[129];
+  /*
+   Length of `identity` in bytes, without the NUL.
+   */
+  size_t identity_len;
+  /*
+   1 if the key was certified by a chain (then `root_key_id` names the trusted root), 0
+   for a directly trusted key.
+   */
+  int32_t has_root;
+  /*
+   The trusted root the chain leads to (zero when `has_root` is 0).
+   */
+  uint8_t root_key_id[8];
+  /*
+   Number of certificates in the chain (0 for a direct key).
+   */
+  uint32_t chain_depth;
+} sealkit_signer;
+
+/*
+ The trust facts of a successful verification, beside `sealkit_facts`. Plain data, no
+ pointers; zeroed by every failing call that takes one.
+ */
+typedef struct sealkit_trust_facts {
+  /*
+   1 if the policy had a current time (`sealkit_policy_set_time`) and the validity periods
+   were checked; 0 if time checks were skipped.
+   */
+  int32_t time_checked;
+  /*
+   1 if the envelope carries an expiry (`exp`), else 0.
+   */
+  int32_t has_expires_at;
+  /*
+   The envelope's expiry, seconds since the Unix epoch (0 if none).
+   */
+  uint64_t expires_at;
+  /*
+   Number of counted signers in `signers` (1 to `SEALKIT_MAX_SIGNERS`).
+   */
+  size_t signer_count;
+  /*
+   The distinct trusted signers that counted, in signature-file order; `signers[0]` is the
+   one `sealkit_facts.key_id` names.
+   */
+  struct sealkit_signer signers[SEALKIT_MAX_SIGNERS];
+} sealkit_trust_facts;
 
 #ifdef __cplusplus
 extern "C" {
@@ -878,6 +948,170 @@ size_t sealkit_tree_verifier_size(void);
  `SEALKIT_TREE_VERIFIER_ALIGN`.
  */
 size_t sealkit_tree_verifier_align(void);
+
+/*
+ Replaces the policy by a compiled trust policy (the CBOR of `docs/FORMAT.md`, "Compiled
+ trust policies", as written by `sealkit policy compile`). Errors: the policy codes
+ (175 bad policy, 501, 502, 503, 509 ...), 600; sticky like every policy error.
+
+ # Safety
+ `policy` as in `sealkit_policy_init`; `cbor` valid for `cbor_len` bytes.
+ */
+int sealkit_policy_load_cbor(struct sealkit_policy *policy, const uint8_t *cbor, size_t cbor_len);
+
+/*
+ Gives the policy the current time (seconds since the Unix epoch): certificate validity and
+ envelope expiry are then checked. Without it they are skipped, and
+ `sealkit_trust_facts.time_checked` says so.
+
+ # Safety
+ `policy` as in `sealkit_policy_init`.
+ */
+int sealkit_policy_set_time(struct sealkit_policy *policy, uint64_t now);
+
+/*
+ Follows a signed rotation statement (the old root signs the new root): the trusted entry of
+ the old root is replaced by the new key, keeping its rights. On success writes the new key's
+ id to `out_new_key_id` (8 bytes) if it is not NULL. Errors: 174 (bad rotation), 202 (old
+ root not trusted), 203, 502, 600.
+
+ # Safety
+ `policy` as in `sealkit_policy_init`; `statement` valid for `statement_len` bytes;
+ `out_new_key_id` NULL or valid for writes of 8 bytes.
+ */
+int sealkit_policy_apply_rotation(struct sealkit_policy *policy,
+                                  const uint8_t *statement,
+                                  size_t statement_len,
+                                  uint8_t *out_new_key_id);
+
+/*
+ Trusts the raw 32-byte key as a root: it may certify signing keys (key certificates in the
+ envelope's `kcwt` header) but not sign artifacts itself. `name` (UTF-8, NULL/0 for none) is
+ the `iss` its certificates must carry. Errors as `sealkit_policy_trust_key`, plus 503, 507,
+ 508.
+
+ # Safety
+ `policy` as in `sealkit_policy_init`; `raw` and `name` valid for their lengths.
+ */
+int sealkit_policy_trust_root(struct sealkit_policy *policy,
+                              const uint8_t *raw,
+                              size_t raw_len,
+                              const char *name,
+                              size_t name_len);
+
+/*
+ Trusts the raw key with explicit rights: `may_sign` (non-zero: it may sign artifacts) and
+ `may_certify` (non-zero: it may issue key certificates); `name` as in
+ `sealkit_policy_trust_root`.
+
+ # Safety
+ `policy` as in `sealkit_policy_init`; `raw` and `name` valid for their lengths.
+ */
+int sealkit_policy_trust_entry(struct sealkit_policy *policy,
+                               const uint8_t *raw,
+                               size_t raw_len,
+                               int may_sign,
+                               int may_certify,
+                               const char *name,
+                               size_t name_len);
+
+/*
+ Allows the trusted key `key_id` (8 bytes) to sign, or certify, only identities matching
+ `pattern` (exact, or the simple pattern of `docs/FORMAT.md`). Errors: 202 (no such trusted
+ key), 503, 507, 508, 600.
+
+ # Safety
+ `policy` as in `sealkit_policy_init`; `key_id` valid for 8 bytes; `pattern` for its length.
+ */
+int sealkit_policy_allow_identity(struct sealkit_policy *policy,
+                                  const uint8_t *key_id,
+                                  const char *pattern,
+                                  size_t pattern_len);
+
+/*
+ Allows the trusted key `key_id` only artifact subjects matching `pattern`. As
+ `sealkit_policy_allow_identity`.
+
+ # Safety
+ As `sealkit_policy_allow_identity`.
+ */
+int sealkit_policy_allow_subject(struct sealkit_policy *policy,
+                                 const uint8_t *key_id,
+                                 const char *pattern,
+                                 size_t pattern_len);
+
+/*
+ Requires the signer's identity to match `pattern` (the simple pattern of
+ `docs/FORMAT.md`). Errors: 503, 507, 508, 600.
+
+ # Safety
+ `policy` as in `sealkit_policy_init`; `pattern` valid for `pattern_len` bytes.
+ */
+int sealkit_policy_require_identity_pattern(struct sealkit_policy *policy,
+                                            const char *pattern,
+                                            size_t pattern_len);
+
+/*
+ Requires the artifact's subject to match `pattern`. As
+ `sealkit_policy_require_identity_pattern`.
+
+ # Safety
+ As `sealkit_policy_require_identity_pattern`.
+ */
+int sealkit_policy_require_subject_pattern(struct sealkit_policy *policy,
+                                           const char *pattern,
+                                           size_t pattern_len);
+
+/*
+ Revokes the key `key_id` (8 bytes) anywhere in a chain, root, intermediate or signing key.
+ Errors: 600 and the core's capacity errors.
+
+ # Safety
+ `policy` as in `sealkit_policy_init`; `key_id` valid for 8 bytes.
+ */
+int sealkit_policy_revoke_key(struct sealkit_policy *policy, const uint8_t *key_id);
+
+/*
+ Revokes the certificate whose id (`cti`) is `id` (1 or more bytes).
+
+ # Safety
+ `policy` as in `sealkit_policy_init`; `id` valid for `id_len` bytes.
+ */
+int sealkit_policy_revoke_certificate(struct sealkit_policy *policy,
+                                      const uint8_t *id,
+                                      size_t id_len);
+
+/*
+ Sets the longest certificate chain accepted (default 2: root, intermediate, signing key).
+
+ # Safety
+ `policy` as in `sealkit_policy_init`.
+ */
+int sealkit_policy_set_max_chain_depth(struct sealkit_policy *policy, uint8_t depth);
+
+/*
+ Requires `k` distinct trusted signers (k-of-n signature sets); with `distinct_identities`
+ non-zero, their identities must differ too.
+
+ # Safety
+ `policy` as in `sealkit_policy_init`.
+ */
+int sealkit_policy_require_signers(struct sealkit_policy *policy,
+                                   uint8_t k,
+                                   int distinct_identities);
+
+/*
+ `sealkit_verifier_finish`, also reporting the trust facts (time checked, expiry, every
+ counted signer) in `out_trust`. On any failure both outputs are zeroed.
+
+ # Safety
+ `state` as in `sealkit_verifier_init`; `out_facts` and `out_trust` valid for writes of one
+ `sealkit_facts` and one `sealkit_trust_facts`.
+ */
+SEALKIT_MUST_USE
+int sealkit_verifier_finish_trust(struct sealkit_verifier *state,
+                                  struct sealkit_facts *out_facts,
+                                  struct sealkit_trust_facts *out_trust);
 
 #ifdef __cplusplus
 }  // extern "C"

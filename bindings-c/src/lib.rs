@@ -1066,3 +1066,6 @@ pub use sealed::*;
 
 mod tree;
 pub use tree::*;
+
+mod trust;
+pub use trust::*;

@@ -1,0 +1,304 @@
+/* Trust policies built call by call (sealkit_policy_trust_root, _trust_entry, _allow_identity,
+   _require_*_pattern, _revoke_*, _set_max_chain_depth, _require_signers, _set_time,
+   _apply_rotation) give the verdict the trust vectors expect from the same policy in compiled
+   form; and the builder's errors are sticky. Usage: trust_builder TRUST-VECTORS.json */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sealkit.h"
+
+static int checks, failures;
+static const char *current = "";
+
+#define CHECK(cond, ...)                                                    \
+    do {                                                                    \
+        checks++;                                                           \
+        if (!(cond)) {                                                      \
+            failures++;                                                     \
+            fprintf(stderr, "FAIL %s (line %d): ", current, __LINE__);      \
+            fprintf(stderr, __VA_ARGS__);                                   \
+            fputc('\n', stderr);                                            \
+        }                                                                   \
+    } while (0)
+
+/* The test keys of the trust vectors (public keys; the policies of the vectors hold them). */
+#define ROOT_HEX "8a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c"
+#define K1_HEX "ed4928c628d1c2c6eae90338905995612959273a5c63f93636c14614ac8737d1"
+#define K2_HEX "ca93ac1705187071d67b83c7ff0efe8108e8ec4530575d7726879333dbdabe7c"
+#define ROOT_KID "34750f98bd59fcfc"
+#define SIGNING_KID "b62e867fa2f33afe"
+#define INTERMEDIATE_KID "6a3803d5f059902a"
+
+static char *text;
+
+static int hexval(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
+static size_t unhex(const char *h, size_t n, uint8_t *out) {
+    size_t i;
+    for (i = 0; i < n / 2; i++) out[i] = (uint8_t)(hexval(h[2 * i]) * 16 + hexval(h[2 * i + 1]));
+    return n / 2;
+}
+
+/* The value of string member `key` (or the first string of an array member) of the case named
+   `name` (the file's layout is fixed by its generator: "name" comes first in each case),
+   hex-decoded into a fresh buffer. */
+static uint8_t *case_hex(const char *name, const char *key, size_t *len) {
+    char pat[128];
+    const char *p, *q;
+    uint8_t *out;
+    snprintf(pat, sizeof pat, "\"name\": \"%s\"", name);
+    p = strstr(text, pat);
+    if (!p) { fprintf(stderr, "no case %s\n", name); exit(1); }
+    snprintf(pat, sizeof pat, "\"%s\": ", key);
+    p = strstr(p, pat);
+    if (!p) { fprintf(stderr, "no %s in %s\n", key, name); exit(1); }
+    /* A string, or the first string of an array. */
+    p = strchr(p + strlen(pat), '"') + 1;
+    q = strchr(p, '"');
+    out = (uint8_t *)malloc((size_t)(q - p) / 2 + 1);
+    if (!out) exit(1);
+    *len = unhex(p, (size_t)(q - p), out);
+    return out;
+}
+
+/* The error name the case expects, or "ok". */
+static const char *expected_of(const char *name, char *buf, size_t n) {
+    char pat[128];
+    const char *p, *e, *r;
+    snprintf(pat, sizeof pat, "\"name\": \"%s\"", name);
+    p = strstr(text, pat);
+    if (!p) { fprintf(stderr, "no case %s\n", name); exit(1); }
+    r = strstr(p, "\"result\": \"");
+    if (!r) exit(1);
+    if (strncmp(r + 11, "ok", 2) == 0) return "ok";
+    e = strstr(p, "\"error\": \"");
+    if (!e) exit(1);
+    e += 10;
+    snprintf(buf, n, "%.*s", (int)(strchr(e, '"') - e), e);
+    return buf;
+}
+
+static void key(const char *hex, uint8_t out[32]) { unhex(hex, 64, out); }
+
+/* Verifies case `name` under `pol`; compares with the vector's verdict (name of the error). */
+static void verify_case(const char *name, sealkit_policy *pol) {
+    size_t sl, al;
+    uint8_t *sig = case_hex(name, "signature_hex", &sl), *art = case_hex(name, "artifact_hex", &al);
+    sealkit_verifier v = SEALKIT_VERIFIER_INIT;
+    sealkit_facts f;
+    sealkit_trust_facts t;
+    char buf[64];
+    const char *want = expected_of(name, buf, sizeof buf);
+    int rc = sealkit_verifier_init(&v, sig, sl, pol);
+    if (!rc) rc = sealkit_verifier_update(&v, art, al);
+    if (!rc) rc = sealkit_verifier_finish_trust(&v, &f, &t);
+    current = name;
+    if (strcmp(want, "ok") == 0) {
+        CHECK(rc == 0, "got %s (%d), expected success", sealkit_error_name(rc), rc);
+        CHECK(rc != 0 || t.signer_count >= 1, "no signer reported");
+    } else {
+        CHECK(rc != 0 && strcmp(sealkit_error_name(rc), want) == 0, "got %s (%d), expected %s",
+              rc ? sealkit_error_name(rc) : "success", rc, want);
+    }
+    free(sig);
+    free(art);
+}
+
+static void root_policy(sealkit_policy *pol) {
+    uint8_t r[32];
+    key(ROOT_HEX, r);
+    CHECK(sealkit_policy_trust_root(pol, r, 32, "vendor-root", 11) == 0, "trust_root");
+}
+
+static void kid(const char *hex, uint8_t out[8]) { unhex(hex, 16, out); }
+
+int main(int argc, char **argv) {
+    FILE *fp;
+    long size;
+    uint8_t k1[32], k2[32], id[8];
+    if (argc != 2) { fprintf(stderr, "usage: trust_builder TRUST-VECTORS.json\n"); return 2; }
+    fp = fopen(argv[1], "rb");
+    if (!fp) { perror(argv[1]); return 1; }
+    if (fseek(fp, 0, SEEK_END) != 0 || (size = ftell(fp)) < 0 || fseek(fp, 0, SEEK_SET) != 0) { fclose(fp); return 1; }
+    text = (char *)malloc((size_t)size + 1);
+    if (!text || fread(text, 1, (size_t)size, fp) != (size_t)size) { fclose(fp); free(text); return 1; }
+    fclose(fp);
+    text[size] = 0;
+    key(K1_HEX, k1);
+    key(K2_HEX, k2);
+
+    { /* A direct signing key. */
+        sealkit_policy p = SEALKIT_POLICY_INIT;
+        CHECK(sealkit_policy_trust_entry(&p, k1, 32, 1, 0, NULL, 0) == 0, "trust_entry");
+        verify_case("direct_key", &p);
+    }
+    { /* The same key as a certifier only: it may not sign. */
+        sealkit_policy p = SEALKIT_POLICY_INIT;
+        CHECK(sealkit_policy_trust_entry(&p, k1, 32, 0, 1, NULL, 0) == 0, "trust_entry");
+        current = "certifier_only";
+        {
+            size_t sl, al;
+            uint8_t *sig = case_hex("direct_key", "signature_hex", &sl), *art = case_hex("direct_key", "artifact_hex", &al);
+            sealkit_facts f;
+            CHECK(sealkit_verify(sig, sl, art, al, &p, &f) != 0, "a certify-only key signed");
+            free(sig);
+            free(art);
+        }
+    }
+    { sealkit_policy p = SEALKIT_POLICY_INIT; root_policy(&p); verify_case("two_link_chain", &p); }
+    { sealkit_policy p = SEALKIT_POLICY_INIT; root_policy(&p); verify_case("one_link_chain", &p); }
+    {
+        sealkit_policy p = SEALKIT_POLICY_INIT;
+        root_policy(&p);
+        CHECK(sealkit_policy_set_max_chain_depth(&p, 1) == 0, "depth");
+        verify_case("chain_too_deep_policy", &p);
+    }
+    {
+        sealkit_policy p = SEALKIT_POLICY_INIT;
+        root_policy(&p);
+        kid(ROOT_KID, id);
+        CHECK(sealkit_policy_allow_identity(&p, id, "*@vendor.example", 16) == 0, "allow_identity");
+        verify_case("identity_allowed_by_pattern", &p);
+    }
+    {
+        sealkit_policy p = SEALKIT_POLICY_INIT;
+        root_policy(&p);
+        kid(ROOT_KID, id);
+        CHECK(sealkit_policy_allow_identity(&p, id, "*@other.example", 15) == 0, "allow_identity");
+        verify_case("identity_not_allowed", &p);
+    }
+    {
+        sealkit_policy p = SEALKIT_POLICY_INIT;
+        root_policy(&p);
+        CHECK(sealkit_policy_require_identity_pattern(&p, "release-*", 9) == 0, "identity pattern");
+        verify_case("required_identity_pattern", &p);
+    }
+    {
+        sealkit_policy p = SEALKIT_POLICY_INIT;
+        root_policy(&p);
+        CHECK(sealkit_policy_require_subject_pattern(&p, "tool-*", 6) == 0, "subject pattern");
+        verify_case("required_subject_mismatch", &p);
+    }
+    {
+        sealkit_policy p = SEALKIT_POLICY_INIT;
+        root_policy(&p);
+        kid(SIGNING_KID, id);
+        CHECK(sealkit_policy_revoke_key(&p, id) == 0, "revoke_key");
+        verify_case("revoked_signing_key", &p);
+    }
+    {
+        sealkit_policy p = SEALKIT_POLICY_INIT;
+        root_policy(&p);
+        kid(INTERMEDIATE_KID, id);
+        CHECK(sealkit_policy_revoke_key(&p, id) == 0, "revoke_key");
+        verify_case("revoked_intermediate_key", &p);
+    }
+    {
+        sealkit_policy p = SEALKIT_POLICY_INIT;
+        root_policy(&p);
+        CHECK(sealkit_policy_revoke_certificate(&p, (const uint8_t *)"leaf-9", 6) == 0, "revoke cert");
+        CHECK(sealkit_policy_revoke_certificate(&p, (const uint8_t *)"inter-1", 7) == 0, "revoke cert");
+        verify_case("revoked_certificate", &p);
+    }
+    {
+        sealkit_policy p = SEALKIT_POLICY_INIT;
+        root_policy(&p);
+        CHECK(sealkit_policy_require_min_version(&p, 8) == 0, "min version");
+        verify_case("rollback_with_chain", &p);
+    }
+    {
+        sealkit_policy p = SEALKIT_POLICY_INIT;
+        root_policy(&p);
+        CHECK(sealkit_policy_set_time(&p, 1802678400u) == 0, "time");
+        verify_case("certificate_expired", &p);
+    }
+    {
+        sealkit_policy p = SEALKIT_POLICY_INIT;
+        root_policy(&p);
+        CHECK(sealkit_policy_set_time(&p, 1800172800u) == 0, "time");
+        verify_case("two_link_chain_with_time", &p);
+    }
+    {
+        static const struct { const char *name; uint8_t k; int distinct; } sets[] = {
+            {"two_of_three", 2, 0}, {"threshold_not_met", 3, 0}, {"distinct_identities", 2, 1}};
+        size_t i;
+        for (i = 0; i < sizeof sets / sizeof sets[0]; i++) {
+            sealkit_policy p = SEALKIT_POLICY_INIT;
+            CHECK(sealkit_policy_trust_entry(&p, k1, 32, 1, 0, NULL, 0) == 0, "k1");
+            CHECK(sealkit_policy_trust_entry(&p, k2, 32, 1, 0, NULL, 0) == 0, "k2");
+            CHECK(sealkit_policy_require_signers(&p, sets[i].k, sets[i].distinct) == 0, "require_signers");
+            verify_case(sets[i].name, &p);
+        }
+    }
+    { /* Rotation through the builder, and the new root's id reported. */
+        sealkit_policy p = SEALKIT_POLICY_INIT;
+        size_t n;
+        uint8_t *s = case_hex("rotation_followed", "rotations_hex", &n), got[8], want[8];
+        root_policy(&p);
+        memset(got, 0, sizeof got);
+        current = "rotation_followed";
+        CHECK(sealkit_policy_apply_rotation(&p, s, n, got) == 0, "apply_rotation");
+        kid("72456720412037a6", want);
+        CHECK(memcmp(got, want, 8) == 0, "new root id");
+        verify_case("rotation_followed", &p);
+        free(s);
+    }
+    { /* Errors are sticky: a bad compiled policy, then every later call refuses. */
+        sealkit_policy p = SEALKIT_POLICY_INIT;
+        sealkit_verifier v = SEALKIT_VERIFIER_INIT;
+        size_t n;
+        uint8_t *pol = case_hex("policy_trailing_bytes", "policy_hex", &n), r[32];
+        int rc = sealkit_policy_load_cbor(&p, pol, n);
+        current = "sticky_policy_error";
+        CHECK(rc == SEALKIT_ERR_BAD_POLICY, "load_cbor gave %d", rc);
+        key(ROOT_HEX, r);
+        CHECK(sealkit_policy_trust_root(&p, r, 32, "vendor-root", 11) == rc, "not sticky");
+        CHECK(sealkit_policy_set_time(&p, 1) == rc, "not sticky");
+        CHECK(sealkit_policy_error(&p) == rc, "policy_error");
+        CHECK(sealkit_verifier_init(&v, pol, n, &p) == rc, "a verifier started on it");
+        free(pol);
+    }
+    { /* Argument errors. */
+        sealkit_policy p = SEALKIT_POLICY_INIT;
+        current = "arguments";
+        CHECK(sealkit_policy_load_cbor(&p, NULL, 3) == SEALKIT_ERR_NULL_POINTER, "NULL cbor");
+        CHECK(sealkit_policy_error(&p) == SEALKIT_ERR_NULL_POINTER, "not sticky");
+    }
+    {
+        sealkit_policy p = SEALKIT_POLICY_INIT;
+        CHECK(sealkit_policy_revoke_key(&p, NULL) == SEALKIT_ERR_NULL_POINTER, "NULL kid");
+    }
+    {
+        sealkit_policy p = SEALKIT_POLICY_INIT;
+        CHECK(sealkit_policy_trust_root(&p, k1, 32, "\xff", 1) == SEALKIT_ERR_ARGUMENT_NOT_UTF8, "bad UTF-8 name");
+    }
+    {
+        sealkit_policy p = SEALKIT_POLICY_INIT;
+        CHECK(sealkit_policy_trust_root(&p, k1, 31, NULL, 0) == SEALKIT_ERR_INVALID_PUBLIC_KEY, "short key");
+    }
+    {
+        sealkit_policy p = SEALKIT_POLICY_INIT;
+        kid(ROOT_KID, id);
+        CHECK(sealkit_policy_allow_subject(&p, id, "app-*", 5) != 0, "allow_subject for an untrusted key");
+    }
+    {
+        sealkit_policy p = SEALKIT_POLICY_INIT;
+        sealkit_facts f;
+        sealkit_trust_facts t;
+        sealkit_verifier v = SEALKIT_VERIFIER_INIT;
+        memset(&t, 0xab, sizeof t);
+        CHECK(sealkit_verifier_finish_trust(&v, &f, &t) == SEALKIT_ERR_NOT_STARTED, "finish on empty");
+        CHECK(t.signer_count == 0 && t.time_checked == 0, "trust facts not zeroed");
+        CHECK(sealkit_verifier_abort(&v) == 0, "abort");
+        CHECK(sealkit_verifier_finish_trust(&v, &f, NULL) == SEALKIT_ERR_NULL_POINTER, "NULL out_trust");
+        (void)p;
+    }
+    printf("trust_builder: %d checks, %d failed\n", checks, failures);
+    free(text);
+    return failures ? 1 : 0;
+}
