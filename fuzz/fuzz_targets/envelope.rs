@@ -1,8 +1,9 @@
 //! Envelope parsing: any bytes given to `Envelope::parse` and `StreamVerifier::new` either parse
 //! into fields that lie inside the input or give a malformed-envelope error (1xx, or 200/201 for
-//! an unsupported algorithm), never a panic; the verifier reports the parser's error unchanged,
-//! and when the `kid` names a key it knows (every conformance vector key and the fuzz keys) it
-//! checks the signature over exactly the received bytes.
+//! an unsupported algorithm), never a panic; the verifier refuses what the parser refuses as
+//! malformed too (it also reads signature sets, so the code may differ), and when the `kid`
+//! names a key it knows (every conformance vector key and the fuzz keys) a well-formed envelope
+//! is refused only as unacceptable (2xx).
 //!
 //! Input: the envelope bytes. Seeds: every `envelope_hex` of `tests/vectors/sealkit-vectors.json`.
 #![no_main]
@@ -42,11 +43,11 @@ fuzz_target!(|data: &[u8]| {
                     assert_eq!(v.bytes_received(), 0);
                 }
                 Err(e) => {
+                    // A well-formed envelope is refused as unacceptable (2xx: untrusted key,
+                    // bad signature, a trust rule), never as malformed.
+                    assert!((200..300).contains(&e.code()), "{e:?}");
                     if policy.keys().is_empty() {
                         assert_eq!(e, Error::UntrustedKey);
-                    } else {
-                        // A parsed envelope under a known key fails only on its signature.
-                        assert_eq!(e, Error::BadSignature);
                     }
                 }
             }
@@ -54,11 +55,13 @@ fuzz_target!(|data: &[u8]| {
         Err(e) => {
             let c = e.code();
             assert!((100..200).contains(&c) || c == 200 || c == 201, "{e:?}");
-            // Parsing comes first: any policy reports the same error.
-            assert_eq!(
-                StreamVerifier::new(data, &TrustPolicy::new()).err(),
-                Some(e)
-            );
+            // The verifier also reads signature sets (several envelopes), so its error for
+            // bytes that are not one envelope may differ; it must still refuse them as
+            // malformed or unsupported, before any trust decision.
+            let ve = StreamVerifier::new(data, &TrustPolicy::new())
+                .err()
+                .map(|e| e.code());
+            assert!(matches!(ve, Some(100..=201)), "{ve:?} for {e:?}");
         }
     }
 });
