@@ -8,6 +8,7 @@ use pyo3::types::{PyBytes, PyString, PyTuple};
 
 use crate::buffer::Bytes;
 use crate::core_error;
+use crate::trust;
 
 /// Hex of `bytes`, lower case.
 pub(crate) fn hex(bytes: &[u8]) -> String {
@@ -139,6 +140,12 @@ impl TrustPolicy {
         self.policy.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    fn wrap(policy: sealkit::TrustPolicy) -> TrustPolicy {
+        TrustPolicy {
+            policy: Mutex::new(policy),
+        }
+    }
+
     /// A copy of the policy as it is now.
     pub(crate) fn snapshot(&self) -> sealkit::TrustPolicy {
         self.lock().clone()
@@ -238,6 +245,214 @@ impl TrustPolicy {
     fn require_min_version(slf: Bound<'_, Self>, version: u64) -> Bound<'_, Self> {
         slf.get().lock().require_min_version(version);
         slf
+    }
+
+    /// A compiled trust policy (the CBOR of `sealkit policy compile`, loaded by the core as a
+    /// device loads it). Raises `BadPolicy` (175) or the core's rule error.
+    #[staticmethod]
+    fn from_cbor(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<TrustPolicy> {
+        let bytes = Bytes::get(data)?;
+        Ok(TrustPolicy::wrap(trust::from_cbor(py, bytes.as_slice())?))
+    }
+
+    /// A policy from a file: a TOML trust file (checked and compiled by the same code as
+    /// `sealkit policy compile`; key files it names are relative to its folder) or a compiled
+    /// policy (`.cbor`, or any file starting with a CBOR map).
+    #[staticmethod]
+    fn from_file(py: Python<'_>, path: std::path::PathBuf) -> PyResult<TrustPolicy> {
+        Ok(TrustPolicy::wrap(trust::from_file(py, &path)?))
+    }
+
+    /// A policy from the text of a TOML trust file; key files it names are relative to
+    /// `base_dir` (default: the current directory).
+    #[staticmethod]
+    #[pyo3(signature = (text, base_dir=None))]
+    fn from_toml(
+        py: Python<'_>,
+        text: &str,
+        base_dir: Option<std::path::PathBuf>,
+    ) -> PyResult<TrustPolicy> {
+        let base = base_dir.unwrap_or_else(|| std::path::PathBuf::from("."));
+        Ok(TrustPolicy::wrap(trust::from_toml(
+            py, text, &base, "<toml>",
+        )?))
+    }
+
+    /// Gives the policy the current time (seconds since the Unix epoch): certificate validity
+    /// and envelope expiry are then checked (else skipped, and `Verified.time_checked` is
+    /// False). Returns the policy.
+    fn set_time(slf: Bound<'_, Self>, now: u64) -> Bound<'_, Self> {
+        slf.get().lock().set_time(now);
+        slf
+    }
+
+    /// Follows a signed rotation statement (bytes-like): the old root's entry now trusts the
+    /// new root, with the same rights. Returns the new root's key id (hex).
+    fn apply_rotation(&self, py: Python<'_>, statement: &Bound<'_, PyAny>) -> PyResult<String> {
+        let bytes = Bytes::get(statement)?;
+        let kid = self
+            .lock()
+            .apply_rotation(bytes.as_slice())
+            .map_err(|e| core_error(py, e))?;
+        Ok(hex(kid.as_bytes()))
+    }
+
+    /// Trusts `key` as a root: it may certify signing keys (certificate chains in the
+    /// envelope's `kcwt` header), not sign artifacts; `name` is the `iss` its certificates
+    /// carry. Returns the policy.
+    #[pyo3(signature = (key, name=None))]
+    fn trust_root<'py>(
+        slf: Bound<'py, Self>,
+        key: &Bound<'py, PyAny>,
+        name: Option<&str>,
+    ) -> PyResult<Bound<'py, Self>> {
+        let key = key_arg(key)?;
+        let r = slf.get().lock().trust_root(key, name).map(|_| ());
+        r.map_err(|e| core_error(slf.py(), e))?;
+        Ok(slf)
+    }
+
+    /// Trusts `key` with explicit rights: `may_sign` (sign artifacts) and `may_certify` (issue
+    /// key certificates); `name` as in `trust_root`. Returns the policy.
+    #[pyo3(signature = (key, *, may_sign=true, may_certify=false, name=None))]
+    fn trust_entry<'py>(
+        slf: Bound<'py, Self>,
+        key: &Bound<'py, PyAny>,
+        may_sign: bool,
+        may_certify: bool,
+        name: Option<&str>,
+    ) -> PyResult<Bound<'py, Self>> {
+        let key = key_arg(key)?;
+        let r = slf
+            .get()
+            .lock()
+            .trust_entry(key, may_sign, may_certify, name)
+            .map(|_| ());
+        r.map_err(|e| core_error(slf.py(), e))?;
+        Ok(slf)
+    }
+
+    /// Lets the trusted key `key_id` (16 hex digits, 8 bytes or a `PublicKey`) sign or certify
+    /// only identities matching `pattern`. Returns the policy.
+    fn allow_identity<'py>(
+        slf: Bound<'py, Self>,
+        key_id: &Bound<'py, PyAny>,
+        pattern: &str,
+    ) -> PyResult<Bound<'py, Self>> {
+        let kid = trust::key_id_arg(key_id)?;
+        let r = slf.get().lock().allow_identity(kid, pattern).map(|_| ());
+        r.map_err(|e| core_error(slf.py(), e))?;
+        Ok(slf)
+    }
+
+    /// Lets the trusted key `key_id` sign (or certify) only artifact subjects matching
+    /// `pattern`. Returns the policy.
+    fn allow_subject<'py>(
+        slf: Bound<'py, Self>,
+        key_id: &Bound<'py, PyAny>,
+        pattern: &str,
+    ) -> PyResult<Bound<'py, Self>> {
+        let kid = trust::key_id_arg(key_id)?;
+        let r = slf.get().lock().allow_subject(kid, pattern).map(|_| ());
+        r.map_err(|e| core_error(slf.py(), e))?;
+        Ok(slf)
+    }
+
+    /// Requires the signer identity to match `pattern`. Returns the policy.
+    fn require_identity_pattern<'py>(
+        slf: Bound<'py, Self>,
+        pattern: &str,
+    ) -> PyResult<Bound<'py, Self>> {
+        let r = slf
+            .get()
+            .lock()
+            .require_identity_pattern(pattern)
+            .map(|_| ());
+        r.map_err(|e| core_error(slf.py(), e))?;
+        Ok(slf)
+    }
+
+    /// Requires the artifact subject to match `pattern`. Returns the policy.
+    fn require_subject_pattern<'py>(
+        slf: Bound<'py, Self>,
+        pattern: &str,
+    ) -> PyResult<Bound<'py, Self>> {
+        let r = slf
+            .get()
+            .lock()
+            .require_subject_pattern(pattern)
+            .map(|_| ());
+        r.map_err(|e| core_error(slf.py(), e))?;
+        Ok(slf)
+    }
+
+    /// Revokes the key `key_id` anywhere in a chain (root, intermediate or signing key).
+    /// Returns the policy.
+    fn revoke_key<'py>(
+        slf: Bound<'py, Self>,
+        key_id: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, Self>> {
+        let kid = trust::key_id_arg(key_id)?;
+        let r = slf.get().lock().revoke_key(kid).map(|_| ());
+        r.map_err(|e| core_error(slf.py(), e))?;
+        Ok(slf)
+    }
+
+    /// Revokes the certificate whose id (`cti`) is `cert_id` (bytes-like, or a str taken as
+    /// UTF-8). Returns the policy.
+    fn revoke_certificate<'py>(
+        slf: Bound<'py, Self>,
+        cert_id: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, Self>> {
+        let id: Vec<u8> = match cert_id.cast::<PyString>() {
+            Ok(s) => s.to_cow()?.as_bytes().to_vec(),
+            Err(_) => Bytes::get(cert_id)?.as_slice().to_vec(),
+        };
+        let r = slf.get().lock().revoke_certificate(&id).map(|_| ());
+        r.map_err(|e| core_error(slf.py(), e))?;
+        Ok(slf)
+    }
+
+    /// Sets the longest certificate chain accepted (default 2). Returns the policy.
+    fn set_max_chain_depth(slf: Bound<'_, Self>, depth: u8) -> PyResult<Bound<'_, Self>> {
+        let r = slf.get().lock().set_max_chain_depth(depth).map(|_| ());
+        r.map_err(|e| core_error(slf.py(), e))?;
+        Ok(slf)
+    }
+
+    /// Requires `k` distinct trusted signers (k-of-n signature sets); with
+    /// `distinct_identities`, their identities must differ too. Returns the policy.
+    #[pyo3(signature = (k, *, distinct_identities=false))]
+    fn require_signers(
+        slf: Bound<'_, Self>,
+        k: u8,
+        distinct_identities: bool,
+    ) -> PyResult<Bound<'_, Self>> {
+        let r = slf
+            .get()
+            .lock()
+            .require_signers(k, distinct_identities)
+            .map(|_| ());
+        r.map_err(|e| core_error(slf.py(), e))?;
+        Ok(slf)
+    }
+
+    /// The current time given with `set_time`, or None.
+    #[getter]
+    fn time(&self) -> Option<u64> {
+        self.lock().time()
+    }
+
+    /// The number of distinct trusted signers required (1 unless `require_signers`).
+    #[getter]
+    fn threshold(&self) -> u8 {
+        self.lock().threshold()
+    }
+
+    /// The longest certificate chain accepted.
+    #[getter]
+    fn max_chain_depth(&self) -> u8 {
+        self.lock().max_chain_depth()
     }
 
     /// The trusted keys, as `(PublicKey, identity or None)` pairs, in the order added.

@@ -11,6 +11,7 @@ mod keys;
 mod sealed;
 mod sign;
 mod tree;
+mod trust;
 mod verify;
 
 use pyo3::prelude::*;
@@ -102,5 +103,10 @@ fn _sealkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(tree::verify_tree, m)?)?;
     m.add_function(wrap_pyfunction!(image::verify_image, m)?)?;
     m.add_function(wrap_pyfunction!(image::sign_image, m)?)?;
+    m.add("MAX_SIGNERS", sealkit::MAX_SIGNERS)?;
+    m.add_class::<trust::Signer>()?;
+    m.add_class::<trust::SignerReport>()?;
+    m.add_class::<trust::SignerCheck>()?;
+    m.add_function(wrap_pyfunction!(trust::check_signers, m)?)?;
     Ok(())
 }

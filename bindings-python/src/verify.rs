@@ -12,6 +12,7 @@ use pyo3::types::{PyBytes, PyString};
 use crate::buffer::Bytes;
 use crate::core_error;
 use crate::keys::{hex, opt, TrustPolicy};
+use crate::trust::{signers_of, Signer};
 
 /// Chunk size of `verify_file`: large enough that the per-call overhead vanishes next to
 /// SHA-2, small enough to stay in cache-friendly territory.
@@ -46,6 +47,13 @@ pub struct Verified {
     pub hash_alg: String,
     /// The artifact's digest (32 or 64 bytes).
     pub digest: Py<PyBytes>,
+    /// Every trusted signer that counted (one for a single envelope; k or more for a signature
+    /// set under `require_signers(k)`), in signature-file order; `key_id` is the first's.
+    pub signers: Vec<Signer>,
+    /// Whether certificate validity and envelope expiry were checked (the policy had a time).
+    pub time_checked: bool,
+    /// The envelope's expiry (`exp`), seconds since the Unix epoch, or None.
+    pub expires_at: Option<u64>,
 }
 
 impl Verified {
@@ -69,6 +77,9 @@ impl Verified {
             length: v.length(),
             hash_alg: v.digest().alg().name().to_string(),
             digest: PyBytes::new(py, v.digest().as_bytes()).unbind(),
+            signers: signers_of(v),
+            time_checked: v.time_checked(),
+            expires_at: v.expires_at(),
         }
     }
 }
@@ -273,8 +284,8 @@ impl Verifier {
 }
 
 /// The envelope from `sig`: bytes-like is the envelope itself; `str` or `os.PathLike` is the
-/// path of a `.sig` file (read up to just past the largest envelope, so that an oversized file
-/// is refused by the core as `EnvelopeTooLarge`, never read whole).
+/// path of a `.sig` file (read up to just past the largest envelope or signature set, so that an
+/// oversized file is refused by the core, never read whole).
 fn envelope_arg(sig: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
     if let Ok(bytes) = Bytes::get(sig) {
         return Ok(bytes.as_slice().to_vec());
@@ -286,7 +297,7 @@ fn envelope_arg(sig: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
     })?;
     let file = File::open(&path)?;
     let mut out = Vec::with_capacity(512);
-    let limit = u64::try_from(sealkit::MAX_ENVELOPE_LEN)
+    let limit = u64::try_from(sealkit::MAX_ENVELOPE_LEN.max(sealkit::MAX_SIGNATURE_SET_LEN))
         .unwrap_or(u64::MAX)
         .saturating_add(1);
     file.take(limit).read_to_end(&mut out)?;

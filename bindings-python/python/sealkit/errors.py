@@ -102,6 +102,26 @@ __all__ = [
     "TreeFileDigestMismatch",
     "TreeEntriesRemaining",
     "NoTreeFileOpen",
+    "BadCertificate",
+    "BadSignatureSet",
+    "SignatureSetMismatch",
+    "BadRotation",
+    "BadPolicy",
+    "CertificateExpired",
+    "CertificateNotYetValid",
+    "EnvelopeExpired",
+    "KeyRevoked",
+    "CertificateRevoked",
+    "ChainTooDeep",
+    "ScopeWidened",
+    "ValidityWidened",
+    "UnknownIssuer",
+    "SubjectOutOfScope",
+    "ThresholdNotMet",
+    "NotACertifier",
+    "SignedOutsideValidity",
+    "BadCertificateSignature",
+    "PolicyFull",
 ]
 
 
@@ -668,6 +688,149 @@ class NoTreeFileOpen(VerificationError):
 
     code = 314
     name = "no_tree_file_open"
+
+
+class BadCertificate(MalformedEnvelope):
+    """A key certificate (in ``kcwt`` or a certificate file) is not the CWT the format
+    defines. (170)"""
+
+    code = 170
+    name = "bad_certificate"
+
+
+class BadSignatureSet(MalformedEnvelope):
+    """A signature set is not an array of 2 to 8 envelopes, or is too large. (171)"""
+
+    code = 171
+    name = "bad_signature_set"
+
+
+class SignatureSetMismatch(MalformedEnvelope):
+    """The envelopes of a signature set do not all sign the same artifact (digest, length,
+    type, subject, version). (172)"""
+
+    code = 172
+    name = "signature_set_mismatch"
+
+
+class BadRotation(MalformedEnvelope):
+    """A rotation statement is not the signed CWT the format defines. (174)"""
+
+    code = 174
+    name = "bad_rotation"
+
+
+class BadPolicy(MalformedEnvelope):
+    """A compiled trust policy is not the CBOR structure the format defines. (175)"""
+
+    code = 175
+    name = "bad_policy"
+
+
+class CertificateExpired(VerificationError):
+    """A certificate in the chain has expired (its ``exp`` is not after the current time). (208)"""
+
+    code = 208
+    name = "certificate_expired"
+
+
+class CertificateNotYetValid(VerificationError):
+    """A certificate in the chain is not valid yet (its ``nbf`` is after the current time). (209)"""
+
+    code = 209
+    name = "certificate_not_yet_valid"
+
+
+class EnvelopeExpired(VerificationError):
+    """The envelope has expired (its ``exp`` is not after the current time). (210)"""
+
+    code = 210
+    name = "envelope_expired"
+
+
+class KeyRevoked(VerificationError):
+    """A key in the chain (signing key, certified key or root) is revoked by the policy. (211)"""
+
+    code = 211
+    name = "key_revoked"
+
+
+class CertificateRevoked(VerificationError):
+    """A certificate in the chain is revoked by the policy (its ``cti``). (212)"""
+
+    code = 212
+    name = "certificate_revoked"
+
+
+class ChainTooDeep(VerificationError):
+    """The certificate chain is longer than the policy or an issuing certificate allows. (213)"""
+
+    code = 213
+    name = "chain_too_deep"
+
+
+class ScopeWidened(VerificationError):
+    """A certificate claims a wider scope (subjects or certifying depth) than its issuer. (214)"""
+
+    code = 214
+    name = "scope_widened"
+
+
+class ValidityWidened(VerificationError):
+    """A certificate is valid outside its issuer's validity period. (215)"""
+
+    code = 215
+    name = "validity_widened"
+
+
+class UnknownIssuer(VerificationError):
+    """A certificate's issuer is not a trusted root, or does not match the certificate above
+    it. (216)"""
+
+    code = 216
+    name = "unknown_issuer"
+
+
+class SubjectOutOfScope(VerificationError):
+    """The artifact's subject is outside a certificate's or the trusted entry's scope. (217)"""
+
+    code = 217
+    name = "subject_out_of_scope"
+
+
+class ThresholdNotMet(VerificationError):
+    """Fewer distinct trusted signers than the policy requires signed the artifact. (218)"""
+
+    code = 218
+    name = "threshold_not_met"
+
+
+class NotACertifier(VerificationError):
+    """A key that may not certify other keys issued a certificate. (219)"""
+
+    code = 219
+    name = "not_a_certifier"
+
+
+class SignedOutsideValidity(VerificationError):
+    """The envelope's signing time lies outside its signing certificate's validity. (220)"""
+
+    code = 220
+    name = "signed_outside_validity"
+
+
+class BadCertificateSignature(VerificationError):
+    """A certificate's signature does not verify under its issuer's key. (221)"""
+
+    code = 221
+    name = "bad_certificate_signature"
+
+
+class PolicyFull(InvalidArgument):
+    """The trust policy has no room for more patterns or revocations. (509)"""
+
+    code = 509
+    name = "policy_full"
 
 
 def _all_classes() -> dict[int, type[SealkitError]]:
