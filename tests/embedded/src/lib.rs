@@ -49,6 +49,23 @@ pub mod fixtures {
     static LIB_EMPTY: [u8; 0] = *include_bytes!("../fixtures/bundle/lib/empty.dat");
     #[link_section = ".fixtures"]
     static LIB_LIBFOO: [u8; 1500] = *include_bytes!("../fixtures/bundle/lib/libfoo.so");
+    /// The artifact's SHA-256 envelope signed by a certified key, with its 2-link chain
+    /// (leaf certificate, intermediate certificate with `ca` 1) in the `kcwt` header.
+    #[link_section = ".fixtures"]
+    pub static ENVELOPE_CHAIN: [u8; 734] = *include_bytes!("../fixtures/artifact.chain.sig");
+    /// The chain's root key (32 raw bytes), named [`ROOT_NAME`].
+    pub static ROOT_KEY_RAW: [u8; 32] = *include_bytes!("../fixtures/root-key.raw");
+    /// The chain's intermediate key (32 raw bytes), certified by the root.
+    pub static INTERMEDIATE_KEY_RAW: [u8; 32] = *include_bytes!("../fixtures/intermediate-key.raw");
+    /// The root's name: the intermediate certificate's issuer.
+    pub const ROOT_NAME: &str = "root@vendor.example";
+    /// The leaf certificate's subject: the identity of the chained envelope's signer.
+    pub const LEAF_NAME: &str = "release-signer@vendor.example";
+    /// The leaf certificate's expiry (2027-01-01T00:00:00Z); the envelopes' signing time is
+    /// [`ISSUED_AT`].
+    pub const LEAF_EXPIRES: u64 = 1_798_761_600;
+    /// The envelopes' signing time (2026-01-01T00:00:00Z).
+    pub const ISSUED_AT: u64 = 1_767_225_600;
     /// The signing key's text form.
     pub const KEY_TEXT: &str = include_str!("../fixtures/key.pub");
     /// The signing key's 32 raw bytes.
@@ -71,6 +88,22 @@ pub fn fixture_policy() -> Result<TrustPolicy, Error> {
         .trust_key_for_identity(PublicKey::from_bytes(&fixtures::KEY_RAW)?, fixtures::ISSUER)?
         .require_subject(fixtures::SUBJECT)?
         .require_min_version(fixtures::VERSION);
+    Ok(policy)
+}
+
+/// A policy trusting only the chain's root (named), requiring the subject and a minimum version
+/// of 7, with a clock one day after the signing time (so certificate validity is checked): what
+/// an updater that trusts a vendor's certificate root holds.
+pub fn chain_fixture_policy() -> Result<TrustPolicy, Error> {
+    let mut policy = TrustPolicy::new();
+    policy
+        .trust_root(
+            PublicKey::from_bytes(&fixtures::ROOT_KEY_RAW)?,
+            Some(fixtures::ROOT_NAME),
+        )?
+        .require_subject(fixtures::SUBJECT)?
+        .require_min_version(fixtures::VERSION)
+        .set_time(fixtures::ISSUED_AT + 86_400);
     Ok(policy)
 }
 
@@ -282,18 +315,23 @@ macro_rules! fault_handler {
     };
 }
 
-/// The body of the verify-only images (`verify-sha256`, `verify-sha512`).
+/// The body of the verify-only images (`verify-sha256`, `verify-sha512`, `verify-chain`).
 pub mod verify_only {
     use cortex_m_semihosting::hprintln;
-    use sealkit::{Error, StreamVerifier};
+    use sealkit::{Error, StreamVerifier, TrustPolicy};
 
     use crate::{exit, fixture_policy, paint_stack, stack_capacity, stack_peak, CHUNK};
 
     /// Verifies in chunks; records the peak stack once the envelope is checked (signature and
     /// policy, before any artifact byte) in `after_new`.
     #[inline(never)]
-    fn verify(envelope: &[u8], artifact: &[u8], after_new: &mut usize) -> Result<u64, Error> {
-        let policy = fixture_policy()?;
+    fn verify(
+        policy: impl FnOnce() -> Result<TrustPolicy, Error>,
+        envelope: &[u8],
+        artifact: &[u8],
+        after_new: &mut usize,
+    ) -> Result<u64, Error> {
+        let policy = policy()?;
         let mut verifier = StreamVerifier::new(envelope, &policy)?;
         *after_new = stack_peak();
         for chunk in artifact.chunks(CHUNK) {
@@ -305,9 +343,20 @@ pub mod verify_only {
     /// Verifies `artifact` against `envelope` with the fixture policy, prints the verdict and
     /// the peak stack, and exits (status 0 only on success).
     pub fn run(hash: &str, envelope: &[u8], artifact: &[u8]) -> ! {
+        run_with(hash, fixture_policy, envelope, artifact)
+    }
+
+    /// [`run`] with the policy built by `policy` (inside the measured frames); `name` follows
+    /// `verify-` in the printed verdict.
+    pub fn run_with(
+        hash: &str,
+        policy: impl FnOnce() -> Result<TrustPolicy, Error>,
+        envelope: &[u8],
+        artifact: &[u8],
+    ) -> ! {
         let _ = paint_stack();
         let mut after_new = 0;
-        let result = verify(envelope, artifact, &mut after_new);
+        let result = verify(policy, envelope, artifact, &mut after_new);
         let peak = stack_peak();
         match result {
             Ok(len) => {

@@ -13,10 +13,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use sealkit::{
-    compare_paths, encode_tree_entry, encode_tree_manifest_head, encode_tree_signature_head,
-    encode_tree_signature_manifest_head, sealed_header, sign, symlink_leaves_tree, ArtifactHasher,
-    ContentType, EntryKind, HashAlg, SignRequest, SignatureAlg, SigningKey, TreeEntry,
-    TreeManifest, COAP_OCTET_STREAM, MAX_SIGNED_ENVELOPE_LEN, PUBLIC_KEY_TEXT_LEN, TREE_MEDIA_TYPE,
+    compare_paths, encode_chain, encode_tree_entry, encode_tree_manifest_head,
+    encode_tree_signature_head, encode_tree_signature_manifest_head, issue_certificate,
+    sealed_header, sign, sign_with, symlink_leaves_tree, ArtifactHasher, CertRequest, ContentType,
+    EntryKind, HashAlg, SignOptions, SignRequest, SignatureAlg, SigningKey, TreeEntry,
+    TreeManifest, COAP_OCTET_STREAM, MAX_CERT_LEN, MAX_CHAINED_ENVELOPE_LEN, MAX_ENCODED_CHAIN_LEN,
+    MAX_SIGNED_ENVELOPE_LEN, PUBLIC_KEY_TEXT_LEN, TREE_MEDIA_TYPE,
 };
 
 /// The fixture key's seed (32 ASCII bytes). A test key: never use it for anything else.
@@ -30,6 +32,27 @@ const ISSUED_AT: u64 = 1_767_225_600;
 const ISSUER: &str = "firmware@vendor.example";
 const SUBJECT: &str = "firmware.bin";
 const VERSION: u64 = 7;
+
+// The certificate chain (root -> intermediate -> signing key). Test keys, fixed times.
+/// The root's seed: a policy trusts its public key (`root-key.raw`) as a root.
+const ROOT_SEED: &[u8; 32] = b"sealkit-embedded-fixture-root-03";
+/// The intermediate's seed: certified by the root with `ca` 1.
+const INTERMEDIATE_SEED: &[u8; 32] = b"sealkit-embedded-fixture-midl-04";
+/// The signing (leaf) key's seed: certified by the intermediate, signs the chained envelope.
+const LEAF_SEED: &[u8; 32] = b"sealkit-embedded-fixture-leaf-05";
+/// The root's name: the intermediate certificate's `iss`.
+const ROOT_NAME: &str = "root@vendor.example";
+/// The intermediate certificate's `sub` (the leaf certificate's `iss`).
+const INTERMEDIATE_NAME: &str = "ci-intermediate@vendor.example";
+/// The leaf certificate's `sub`: the identity the verifier reports (and the envelope's `iss`).
+const LEAF_NAME: &str = "release-signer@vendor.example";
+/// 2025-01-01T00:00:00Z to 2030-01-01T00:00:00Z: the intermediate's validity.
+const INTERMEDIATE_NOT_BEFORE: u64 = 1_735_689_600;
+const INTERMEDIATE_EXPIRES: u64 = 1_893_456_000;
+/// 2025-06-01T00:00:00Z to 2027-01-01T00:00:00Z: the leaf's validity (inside the intermediate's,
+/// around ISSUED_AT).
+const LEAF_NOT_BEFORE: u64 = 1_748_736_000;
+const LEAF_EXPIRES: u64 = 1_798_761_600;
 
 /// Deterministic pseudo-random bytes (xorshift32), so the artifact is not trivially compressible.
 fn pseudo_random(len: usize, mut state: u32) -> Vec<u8> {
@@ -70,6 +93,83 @@ fn envelope(
     let mut out = [0u8; MAX_SIGNED_ENVELOPE_LEN];
     let n = sign(key, &req, &mut out)?;
     Ok(out.get(..n).unwrap_or_default().to_vec())
+}
+
+/// One certificate (`ca` given for a certifier, `None` for a leaf).
+fn certificate(
+    issuer: &SigningKey,
+    issuer_name: &str,
+    subject: &SigningKey,
+    subject_name: &str,
+    validity: (u64, u64),
+    cti: &[u8],
+    ca: Option<u8>,
+) -> Result<Vec<u8>, String> {
+    let req = CertRequest {
+        alg: SignatureAlg::Ed25519,
+        issuer: issuer_name,
+        subject: subject_name,
+        key: subject.public_key(),
+        not_before: validity.0,
+        expires_at: validity.1,
+        cti,
+        scope: &[],
+        ca,
+    };
+    let mut out = [0u8; MAX_CERT_LEN];
+    let n = issue_certificate(issuer, &req, &mut out)
+        .map_err(|e| format!("certificate {subject_name}: {e}"))?;
+    Ok(out.get(..n).unwrap_or_default().to_vec())
+}
+
+/// The artifact's SHA-256 envelope signed by the leaf key, carrying the 2-link chain
+/// (leaf certificate, intermediate certificate) in its `kcwt` header.
+fn chained_envelope(
+    root: &SigningKey,
+    intermediate: &SigningKey,
+    leaf: &SigningKey,
+    artifact: &[u8],
+) -> Result<Vec<u8>, String> {
+    let mid_cert = certificate(
+        root,
+        ROOT_NAME,
+        intermediate,
+        INTERMEDIATE_NAME,
+        (INTERMEDIATE_NOT_BEFORE, INTERMEDIATE_EXPIRES),
+        b"intermediate-1",
+        Some(1),
+    )?;
+    let leaf_cert = certificate(
+        intermediate,
+        INTERMEDIATE_NAME,
+        leaf,
+        LEAF_NAME,
+        (LEAF_NOT_BEFORE, LEAF_EXPIRES),
+        b"leaf-1",
+        None,
+    )?;
+    let mut chain = vec![0u8; MAX_ENCODED_CHAIN_LEN];
+    let n =
+        encode_chain(&[&leaf_cert, &mid_cert], &mut chain).map_err(|e| format!("chain: {e}"))?;
+    chain.truncate(n);
+    let req = SignRequest {
+        alg: SignatureAlg::Ed25519,
+        digest: digest(HashAlg::Sha256, artifact),
+        length: artifact.len() as u64,
+        content_type: ContentType::CoapFormat(COAP_OCTET_STREAM),
+        subject: SUBJECT,
+        issuer: Some(LEAF_NAME),
+        issued_at: ISSUED_AT,
+        version: Some(VERSION),
+    };
+    let opts = SignOptions {
+        chain: Some(&chain),
+        expires_at: None,
+    };
+    let mut out = vec![0u8; MAX_CHAINED_ENVELOPE_LEN];
+    let n = sign_with(leaf, &req, &opts, &mut out).map_err(|e| format!("signing: {e}"))?;
+    out.truncate(n);
+    Ok(out)
 }
 
 /// One entry of the bundle, as the generator describes it.
@@ -209,6 +309,15 @@ fn fixtures() -> Result<Vec<(String, Vec<u8>)>, String> {
     // A second key that signs nothing here: a policy trusting only it must refuse the artifact.
     let other = SigningKey::from_seed(OTHER_SEED).map_err(|e| format!("key: {e}"))?;
 
+    // The certificate chain: root -> intermediate (ca 1) -> leaf, which signs the artifact.
+    let chain_key = |seed| SigningKey::from_seed(seed).map_err(|e| format!("key: {e}"));
+    let (root, intermediate, leaf) = (
+        chain_key(ROOT_SEED)?,
+        chain_key(INTERMEDIATE_SEED)?,
+        chain_key(LEAF_SEED)?,
+    );
+    let sig_chain = chained_envelope(&root, &intermediate, &leaf, &artifact)?;
+
     let nodes = bundle();
     let mut out = vec![
         ("key.pub".to_string(), format!("{key_text}\n").into_bytes()),
@@ -218,6 +327,9 @@ fn fixtures() -> Result<Vec<(String, Vec<u8>)>, String> {
         ("artifact.sha256.sig".to_string(), sig256),
         ("artifact.sha512.sig".to_string(), sig512),
         ("artifact.sealed".to_string(), sealed),
+        ("artifact.chain.sig".to_string(), sig_chain),
+        ("root-key.raw".to_string(), raw_key(&root)?),
+        ("intermediate-key.raw".to_string(), raw_key(&intermediate)?),
         ("bundle.treesig".to_string(), tree_signature(&key, &nodes)?),
     ];
     for (path, node) in nodes {

@@ -12,7 +12,8 @@ use sealkit::{
     Unsealer, Verified, VerifierSlot,
 };
 use sealkit_embedded::fixtures::{
-    ARTIFACT, BUNDLE_FILES, ENVELOPE_SHA256, ENVELOPE_SHA512, ISSUER, KEY_TEXT, OTHER_KEY_RAW,
+    ARTIFACT, BUNDLE_FILES, ENVELOPE_CHAIN, ENVELOPE_SHA256, ENVELOPE_SHA512, INTERMEDIATE_KEY_RAW,
+    ISSUED_AT, ISSUER, KEY_TEXT, LEAF_EXPIRES, LEAF_NAME, OTHER_KEY_RAW, ROOT_KEY_RAW, ROOT_NAME,
     SEALED, SUBJECT, TREE_SIGNATURE, VERSION,
 };
 use sealkit_embedded::{
@@ -140,6 +141,73 @@ fn tree(
         return Err(Error::AlreadyFinished);
     }
     Ok(())
+}
+
+/// A policy as an updater trusting a certificate root would hold it: the root (named, so the
+/// intermediate certificate must carry its name as issuer), the subject, a minimum version, and
+/// a clock one day after the signing time (so certificate validity is checked). `root` is the
+/// root key's raw bytes; `change` adjusts the policy for a scenario.
+fn chain_policy(
+    root: &[u8; 32],
+    change: &dyn Fn(&mut TrustPolicy) -> Result<(), Error>,
+) -> Result<TrustPolicy, Error> {
+    let mut p = TrustPolicy::new();
+    p.trust_root(PublicKey::from_bytes(root)?, Some(ROOT_NAME))?
+        .require_subject(SUBJECT)?
+        .require_min_version(VERSION)
+        .set_time(ISSUED_AT + 86_400);
+    change(&mut p)?;
+    Ok(p)
+}
+
+/// The file verifier on the chained envelope (signed by a key certified through root ->
+/// intermediate -> leaf): the policy is built here (so the scenario's stack includes it), then
+/// start, chunks, finish; on success the signer must be the leaf's identity reached through a
+/// 2-certificate chain ending at the root, with the clock checked; on failure the error must
+/// be sticky.
+/// (One copy for every scenario: `change` is a trait object, not a generic.)
+fn chain(
+    root: &[u8; 32],
+    change: &dyn Fn(&mut TrustPolicy) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let policy = chain_policy(root, change)?;
+    let root_id = PublicKey::from_bytes(root)?.key_id();
+    let mut slot = VerifierSlot::new();
+    let result = slot
+        .start(&ENVELOPE_CHAIN, &policy)
+        .and_then(|()| feed(&ARTIFACT, Tamper::None, |c| slot.update(c)))
+        .and_then(|()| slot.finish())
+        .and_then(|v| {
+            let signer_ok = match v.signers() {
+                [only] => {
+                    only.chain_depth() == 2
+                        && only.root_key_id() == Some(root_id)
+                        && only.identity() == Some(LEAF_NAME)
+                }
+                _ => false,
+            };
+            let facts_ok = v.length() == ARTIFACT.len() as u64
+                && v.digest().alg() == HashAlg::Sha256
+                && v.version() == Some(VERSION)
+                && v.identity() == Some(LEAF_NAME)
+                && v.subject() == SUBJECT
+                && v.time_checked();
+            // A fact that differs is reported as an error no verifier returns here.
+            if signer_ok && facts_ok {
+                Ok(())
+            } else {
+                Err(Error::AlreadyStarted)
+            }
+        });
+    if let Err(e) = result {
+        let sticky = slot.state() == SlotState::Failed(e)
+            && slot.update(&[0]) == Err(e)
+            && slot.finish().err() == Some(e);
+        if !sticky {
+            return Err(Error::AlreadyFinished);
+        }
+    }
+    result
 }
 
 /// Misuse of the state machine gives the misuse codes, in this order: update before start
@@ -296,6 +364,41 @@ fn main() -> ! {
             let mut p = policy.clone();
             p.require_min_version(VERSION + 1);
             file(&ENVELOPE_SHA256, &p, Tamper::None, sha256)
+        },
+    );
+    // Certificate chains: the envelope signed by a key the root certified through an
+    // intermediate; the policy trusts only the root.
+    scenario(&mut report, "chain_accepted", Ok(()), || {
+        chain(&ROOT_KEY_RAW, &|_| Ok(()))
+    });
+    scenario(
+        &mut report,
+        "chain_root_untrusted",
+        code(Error::UnknownIssuer),
+        // Another key as the root, with the same name: the chain leads to no trusted root.
+        || chain(&OTHER_KEY_RAW, &|_| Ok(())),
+    );
+    scenario(
+        &mut report,
+        "chain_revoked_intermediate",
+        code(Error::KeyRevoked),
+        || {
+            chain(&ROOT_KEY_RAW, &|p| {
+                p.revoke_key(PublicKey::from_bytes(&INTERMEDIATE_KEY_RAW)?.key_id())
+                    .map(|_| ())
+            })
+        },
+    );
+    scenario(
+        &mut report,
+        "chain_expired",
+        code(Error::CertificateExpired),
+        // The clock at the leaf certificate's expiry (exclusive): the intermediate is still valid.
+        || {
+            chain(&ROOT_KEY_RAW, &|p| {
+                p.set_time(LEAF_EXPIRES);
+                Ok(())
+            })
         },
     );
     let expected_misuse = [
