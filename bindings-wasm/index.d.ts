@@ -52,6 +52,45 @@ export interface Verified {
   readonly digest: Uint8Array;
   /** The artifact digest, hex. */
   readonly digestHex: string;
+  /** Every trusted signer that counted, in signature-file order (`keyId` is the first's). */
+  readonly signers: readonly Signer[];
+  /** Whether validity periods and expiry were checked (the policy had a time). */
+  readonly timeChecked: boolean;
+  /** The envelope's expiry (`exp`), seconds since the Unix epoch, or null. */
+  readonly expiresAt: number | bigint | null;
+}
+
+/** A key id: 16 hex digits, 8 bytes, or a PublicKey (its id). */
+export type KeyIdLike = string | BytesLike | PublicKey;
+
+/** One trusted signer of a verification. */
+export interface Signer {
+  /** The key that signed the artifact (for a chain: the certified signing key), hex. */
+  readonly keyId: string;
+  /** The certified identity, or the envelope's `iss` for a direct key, or null. */
+  readonly identity: string | null;
+  /** The trusted root the chain leads to (hex), or null for a directly trusted key. */
+  readonly rootKeyId: string | null;
+  /** Number of certificates in the chain (0 for a direct key). */
+  readonly chainDepth: number;
+}
+
+/** One signature's verdict from checkSigners. */
+export interface SignerReport {
+  readonly index: number;
+  readonly unverifiedKeyId: string;
+  readonly signer: Signer | null;
+  readonly error: SealkitError | null;
+  readonly counted: boolean;
+}
+
+/** The outcome of checkSigners. */
+export interface SignerCheck {
+  readonly reports: readonly SignerReport[];
+  readonly signers: readonly Signer[];
+  readonly isSet: boolean;
+  readonly ok: boolean;
+  readonly error: SealkitError | null;
 }
 
 /** An error of the sealkit core: `code` and `errorName` are stable (see the package README). */
@@ -100,6 +139,31 @@ export class TrustPolicy {
   requireSubject(subject: string): this;
   requireMinVersion(min: number | bigint): this;
   readonly keyCount: number;
+  /** A compiled trust policy (the CBOR of `sealkit policy compile`). */
+  static fromCbor(bytes: BytesLike): TrustPolicy;
+  /** The current time (seconds since the Unix epoch): validity and expiry are then checked. */
+  setTime(now: number | bigint): this;
+  /** Follows a signed rotation statement; returns the new root's key id (hex). */
+  applyRotation(statement: BytesLike): string;
+  /** Trusts `key` as a root that certifies signing keys; `name` is its certificates' `iss`. */
+  trustRoot(key: KeyLike, name?: string | null): this;
+  /** Trusts `key` with explicit rights (defaults: maySign true, mayCertify false). */
+  trustEntry(key: KeyLike, options?: { maySign?: boolean; mayCertify?: boolean; name?: string | null }): this;
+  allowIdentity(keyId: KeyIdLike, pattern: string): this;
+  allowSubject(keyId: KeyIdLike, pattern: string): this;
+  requireIdentityPattern(pattern: string): this;
+  requireSubjectPattern(pattern: string): this;
+  revokeKey(keyId: KeyIdLike): this;
+  /** Revokes a certificate by its id (`cti`): bytes, or a string taken as UTF-8. */
+  revokeCertificate(id: BytesLike | string): this;
+  setMaxChainDepth(depth: number): this;
+  requireSigners(k: number, options?: { distinctIdentities?: boolean }): this;
+  /** The time given with setTime, or null. */
+  readonly time: number | bigint | null;
+  /** The number of distinct trusted signers required. */
+  readonly threshold: number;
+  /** The longest certificate chain accepted. */
+  readonly maxChainDepth: number;
   /** Releases the WebAssembly memory now (otherwise the garbage collector does it). */
   free(): void;
 }
@@ -127,6 +191,9 @@ export class Verifier {
 }
 
 export function verifyBytes(data: BytesLike, envelope: BytesLike, policy: PolicyLike): Verified;
+
+/** Each signature's verdict under `policy`, without the artifact; throws only if the file is malformed. */
+export function checkSigners(signature: BytesLike, policy: PolicyLike): SignerCheck;
 
 export function verifyStream(
   source: ReadableStream<BytesLike> | AsyncIterable<BytesLike> | Iterable<BytesLike> | BytesLike,

@@ -135,6 +135,25 @@ function u64Of(n, what) {
   throw new RangeError(`sealkit: ${what} must be an integer from 0 to 2^64 - 1 (exact)`);
 }
 
+function u8Of(n, what) {
+  if (typeof n !== "number") throw new TypeError(`sealkit: ${what} must be a number`);
+  if (!Number.isInteger(n) || n < 0 || n > 255)
+    throw new RangeError(`sealkit: ${what} must be an integer from 0 to 255`);
+  return n;
+}
+
+// A key id: 16 hex digits, 8 bytes, or a PublicKey (its id).
+function keyIdOf(k) {
+  if (k instanceof PublicKey) k = k.keyId;
+  if (typeof k === "string") {
+    if (!/^[0-9a-fA-F]{16}$/.test(k)) throw new RangeError("sealkit: a key id is 16 hex digits");
+    return Uint8Array.from(k.match(/../g), (b) => parseInt(b, 16));
+  }
+  const b = bytesOf(k, "a key id");
+  if (b.length !== 8) throw new RangeError("sealkit: a key id is 8 bytes");
+  return b;
+}
+
 const KEY_TOKEN = Symbol("sealkit.PublicKey");
 
 /** A validated Ed25519 public key (a canonical point not of small order). */
@@ -279,6 +298,125 @@ export class TrustPolicy {
     return rawPolicies.get(this).keyCount;
   }
 
+  /**
+   * A compiled trust policy (the CBOR of `sealkit policy compile`), loaded by the core exactly
+   * as a device loads it. Throws SealkitError (175 bad_policy, or the rule broken).
+   */
+  static fromCbor(bytes) {
+    ensure();
+    const b = bytesOf(bytes, "a compiled policy");
+    const r = call(() => raw.RawTrustPolicy.fromCbor(b));
+    const p = new TrustPolicy();
+    rawPolicies.get(p).free();
+    rawPolicies.set(p, r);
+    return p;
+  }
+
+  /** Gives the current time (seconds since the Unix epoch): validity and expiry are then checked. */
+  setTime(now) {
+    const t = u64Of(now, "now");
+    rawPolicies.get(this).setTime(t);
+    return this;
+  }
+
+  /** Follows a signed rotation statement (bytes); returns the new root's key id (hex). */
+  applyRotation(statement) {
+    const b = bytesOf(statement, "a rotation statement");
+    return hex(call(() => rawPolicies.get(this).applyRotation(b)));
+  }
+
+  /** Trusts `key` as a root: it may certify signing keys, not sign; `name` is its certificates' `iss`. */
+  trustRoot(key, name = null) {
+    return this.trustEntry(key, { maySign: false, mayCertify: true, name });
+  }
+
+  /** Trusts `key` with explicit rights (`maySign` default true, `mayCertify` default false) and `name`. */
+  trustEntry(key, options = {}) {
+    const b = PublicKey.from(key).bytes;
+    const o = options ?? {};
+    const n = o.name === null || o.name === undefined ? undefined : textOf(o.name, "name");
+    const maySign = o.maySign ?? true;
+    const mayCertify = o.mayCertify ?? false;
+    call(() => rawPolicies.get(this).trustEntry(b, Boolean(maySign), Boolean(mayCertify), n));
+    return this;
+  }
+
+  /** Lets the trusted key `keyId` (hex, 8 bytes or a PublicKey) sign or certify only identities matching `pattern`. */
+  allowIdentity(keyId, pattern) {
+    const k = keyIdOf(keyId);
+    const t = textOf(pattern, "pattern");
+    call(() => rawPolicies.get(this).allowIdentity(k, t));
+    return this;
+  }
+
+  /** Lets the trusted key `keyId` sign or certify only subjects matching `pattern`. */
+  allowSubject(keyId, pattern) {
+    const k = keyIdOf(keyId);
+    const t = textOf(pattern, "pattern");
+    call(() => rawPolicies.get(this).allowSubject(k, t));
+    return this;
+  }
+
+  /** Requires the signer identity to match `pattern`. */
+  requireIdentityPattern(pattern) {
+    const t = textOf(pattern, "pattern");
+    call(() => rawPolicies.get(this).requireIdentityPattern(t));
+    return this;
+  }
+
+  /** Requires the subject to match `pattern`. */
+  requireSubjectPattern(pattern) {
+    const t = textOf(pattern, "pattern");
+    call(() => rawPolicies.get(this).requireSubjectPattern(t));
+    return this;
+  }
+
+  /** Revokes the key `keyId` anywhere in a chain. */
+  revokeKey(keyId) {
+    const k = keyIdOf(keyId);
+    call(() => rawPolicies.get(this).revokeKey(k));
+    return this;
+  }
+
+  /** Revokes the certificate whose id (`cti`) is `id` (bytes, or a string taken as UTF-8). */
+  revokeCertificate(id) {
+    const b =
+      typeof id === "string" ? new TextEncoder().encode(textOf(id, "certificate id")) : bytesOf(id, "a certificate id");
+    call(() => rawPolicies.get(this).revokeCertificate(b));
+    return this;
+  }
+
+  /** Sets the longest certificate chain accepted (default 2). */
+  setMaxChainDepth(depth) {
+    const d = u8Of(depth, "depth");
+    call(() => rawPolicies.get(this).setMaxChainDepth(d));
+    return this;
+  }
+
+  /** Requires `k` distinct trusted signers; `{ distinctIdentities: true }` requires distinct identities too. */
+  requireSigners(k, options = {}) {
+    const n = u8Of(k, "k");
+    const distinct = Boolean((options ?? {}).distinctIdentities ?? false);
+    call(() => rawPolicies.get(this).requireSigners(n, distinct));
+    return this;
+  }
+
+  /** The current time given with setTime, or null. */
+  get time() {
+    const t = rawPolicies.get(this).time;
+    return t === undefined ? null : num(t);
+  }
+
+  /** The number of distinct trusted signers required. */
+  get threshold() {
+    return rawPolicies.get(this).threshold;
+  }
+
+  /** The longest certificate chain accepted. */
+  get maxChainDepth() {
+    return rawPolicies.get(this).maxChainDepth;
+  }
+
   /** Releases the WebAssembly memory now (otherwise the garbage collector does it). */
   free() {
     const r = rawPolicies.get(this);
@@ -306,9 +444,70 @@ function facts(v) {
       hashAlg: v.hashAlg,
       digest,
       digestHex: hex(digest),
+      signers: signersOf(v, v.signerCount),
+      timeChecked: v.timeChecked,
+      expiresAt: v.expiresAt === undefined ? null : num(v.expiresAt),
     });
   } finally {
     v.free();
+  }
+}
+
+// Signers 0..count of a raw object with signerKeyId/signerIdentity/signerRootKeyId/signerChainDepth.
+function signerOf(r, i) {
+  const root = r.signerRootKeyId(i);
+  return Object.freeze({
+    keyId: hex(r.signerKeyId(i)),
+    identity: r.signerIdentity(i) ?? null,
+    rootKeyId: root === undefined ? null : hex(root),
+    chainDepth: r.signerChainDepth(i),
+  });
+}
+
+function signersOf(r, count) {
+  const out = [];
+  for (let i = 0; i < count; i++) out.push(signerOf(r, i));
+  return Object.freeze(out);
+}
+
+/**
+ * Checks every signature of a signature file (a single envelope or a signature set) against
+ * `policy` without the artifact: each signature's verdict, the signers that count, and whether
+ * the policy's threshold is met (`ok`; else `error` is the SealkitError verifying would throw).
+ * Throws SealkitError only if the file is malformed.
+ */
+export function checkSigners(signature, policy) {
+  ensure();
+  const sig = bytesOf(signature, "a signature");
+  const r = withPolicy(policy, (p) => call(() => raw.checkSigners(sig, p)));
+  try {
+    const reports = [];
+    const signers = [];
+    for (let i = 0; i < r.count; i++) {
+      const code = r.errorCode(i);
+      const signer = code === undefined ? signerOf(r, i) : null;
+      const counted = r.counted(i);
+      if (counted && signer) signers.push(signer);
+      reports.push(
+        Object.freeze({
+          index: r.index(i),
+          unverifiedKeyId: hex(r.unverifiedKeyId(i)),
+          signer,
+          error: code === undefined ? null : new SealkitError(code),
+          counted,
+        }),
+      );
+    }
+    const verdict = r.verdictCode;
+    return Object.freeze({
+      reports: Object.freeze(reports),
+      signers: Object.freeze(signers),
+      isSet: r.isSet,
+      ok: verdict === undefined,
+      error: verdict === undefined ? null : new SealkitError(verdict),
+    });
+  } finally {
+    r.free();
   }
 }
 

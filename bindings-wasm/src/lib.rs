@@ -14,6 +14,8 @@ use wasm_bindgen::prelude::*;
 
 mod sealed;
 mod tree;
+mod trust;
+pub use trust::{check_signers, SignerCheck};
 
 /// The error value thrown to JavaScript: the core's stable code as a number. The JS layer turns
 /// it into a `SealkitError` (with `errorName` and `message` from [`error_name`] and

@@ -171,6 +171,26 @@ test("web page: the whole tree vector file in Chromium (TreeVerifier and verifyT
   }
 });
 
+test("web page: the whole trust vector file in Chromium (compiled policies, chains, sets, rotation)", async () => {
+  const page = await context.newPage();
+  try {
+    await page.goto(`${server.origin}/?artifact=files/app.bin`);
+    const report = await page.evaluate(async () => {
+      const sealkit = await import("/sealkit/index.js");
+      await sealkit.init();
+      const { runTrustVectors } = await import("/test-support/trust-vectors-run.js");
+      return runTrustVectors(sealkit, await (await fetch("/trust-vectors.json")).json());
+    });
+    assert.equal(report.version, 1);
+    assert.deepEqual(report.failures, []);
+    assert.equal(report.ran, report.total);
+    assert.ok(report.total >= 42);
+    assert.ok(report.runs >= 5 * report.total);
+  } finally {
+    await page.close();
+  }
+});
+
 test("web page: verifyTree on a folder picked with <input webkitdirectory>, then one file tampered", async () => {
   const page = await context.newPage();
   try {

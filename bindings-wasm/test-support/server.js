@@ -5,6 +5,7 @@
 //   /trusted-key.js  the test's release key, as the page's pinned trust anchor
 //   /vectors.json, /test-support/vectors-in-browser.js  the conformance vectors in the browser
 //   /tree-vectors.json, /test-support/tree-vectors-in-browser.js  the tree vectors in the browser
+//   /trust-vectors.json, /test-support/trust-vectors-run.js  the trust vectors in the browser
 import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
 import { join, normalize, extname, sep } from "node:path";
@@ -51,6 +52,10 @@ export async function startServer() {
         file = join(pkgDir, "..", "tests", "vectors", "tree-vectors.json");
       } else if (path === "/test-support/tree-vectors-in-browser.js") {
         file = join(pkgDir, "test-support", "tree-vectors-in-browser.js");
+      } else if (path === "/trust-vectors.json") {
+        file = join(pkgDir, "..", "tests", "vectors", "trust-vectors.json");
+      } else if (path === "/test-support/trust-vectors-run.js") {
+        file = join(pkgDir, "test-support", "trust-vectors-run.js");
       } else if (path.startsWith("/files/")) {
         file = safeJoin(fixtures, path.slice("/files/".length));
       } else {
