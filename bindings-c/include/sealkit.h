@@ -507,6 +507,57 @@ typedef struct sealkit_trust_facts {
   struct sealkit_signer signers[SEALKIT_MAX_SIGNERS];
 } sealkit_trust_facts;
 
+/*
+ One signature of a signature file, as `sealkit_check_signers` judged it.
+ */
+typedef struct sealkit_signer_report {
+  /*
+   Position in the signature file (0 for a single envelope).
+   */
+  size_t index;
+  /*
+   The key id the envelope names (not verified).
+   */
+  uint8_t unverified_key_id[8];
+  /*
+   0 if the signature and every rule held (then `signer` is filled), else the code of the
+   first rule that failed (202 untrusted key, 211 key revoked, 208 expired ...).
+   */
+  int error;
+  /*
+   1 if this signer counts towards the threshold (0 for a failed signature, or a valid one
+   by a key or identity already counted).
+   */
+  int32_t counted;
+  /*
+   The signer when `error` is 0 (zeroed otherwise).
+   */
+  struct sealkit_signer signer;
+} sealkit_signer_report;
+
+/*
+ The outcome of `sealkit_check_signers`. Plain data, zeroed on failure.
+ */
+typedef struct sealkit_signer_check {
+  /*
+   0 if the policy's threshold is met; else the error verification would report before
+   reading the artifact (218 threshold not met, or a single envelope's own error).
+   */
+  int verdict;
+  /*
+   1 if the file is a signature set, 0 for a single envelope.
+   */
+  int32_t is_set;
+  /*
+   Number of entries of `reports` (1 to `SEALKIT_MAX_SIGNERS`).
+   */
+  size_t report_count;
+  /*
+   One report per signature, in file order.
+   */
+  struct sealkit_signer_report reports[SEALKIT_MAX_SIGNERS];
+} sealkit_signer_check;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -1112,6 +1163,23 @@ SEALKIT_MUST_USE
 int sealkit_verifier_finish_trust(struct sealkit_verifier *state,
                                   struct sealkit_facts *out_facts,
                                   struct sealkit_trust_facts *out_trust);
+
+/*
+ Checks every signature of a signature file (a single envelope or a signature set) against
+ `policy` without reading the artifact: each signature's verdict, which signers count, and
+ whether the policy's threshold is met (`out->verdict`). Returns 0 when the file could be
+ read (whatever the verdict), or the error that makes it malformed (1xx), or the policy's
+ error, or 600/601; `out` is zeroed first.
+
+ # Safety
+ `signature` valid for `signature_len` bytes; `policy` points to a `sealkit_policy`; `out`
+ valid for writes of one `sealkit_signer_check`.
+ */
+SEALKIT_MUST_USE
+int sealkit_check_signers(const uint8_t *signature,
+                          size_t signature_len,
+                          const struct sealkit_policy *policy,
+                          struct sealkit_signer_check *out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -8,7 +8,7 @@ use core::ptr;
 use sealkit::{Error, KeyId, PublicKey, Verified};
 
 use super::{
-    code, copy_text, facts_of, guard, input, put_facts, sealkit_facts, sealkit_policy,
+    code, copy_text, facts_of, guard, input, policy_ref, put_facts, sealkit_facts, sealkit_policy,
     sealkit_verifier, utf8_input, verifier_mut, with_policy, SEALKIT_ERR_NULL_POINTER,
     SEALKIT_MAX_IDENTITY_LEN, ZERO_FACTS,
 };
@@ -87,19 +87,25 @@ fn trust_facts_of(v: &Verified) -> sealkit_trust_facts {
         t.expires_at = exp;
     }
     for (out, s) in t.signers.iter_mut().zip(v.signers()) {
-        out.key_id = s.key_id().0;
-        if let Some(id) = s.identity() {
-            out.has_identity = 1;
-            out.identity_len = copy_text(&mut out.identity, id);
-        }
-        if let Some(root) = s.root_key_id() {
-            out.has_root = 1;
-            out.root_key_id = root.0;
-        }
-        out.chain_depth = u32::from(s.chain_depth());
+        *out = signer_of(s);
         t.signer_count += 1;
     }
     t
+}
+
+fn signer_of(s: &sealkit::Signer) -> sealkit_signer {
+    let mut out = ZERO_SIGNER;
+    out.key_id = s.key_id().0;
+    if let Some(id) = s.identity() {
+        out.has_identity = 1;
+        out.identity_len = copy_text(&mut out.identity, id);
+    }
+    if let Some(root) = s.root_key_id() {
+        out.has_root = 1;
+        out.root_key_id = root.0;
+    }
+    out.chain_depth = u32::from(s.chain_depth());
+    out
 }
 
 /// # Safety
@@ -473,6 +479,110 @@ pub unsafe extern "C" fn sealkit_verifier_finish_trust(
             put_facts(out_facts, facts_of(&verified));
             put_trust(out_trust, trust_facts_of(&verified));
         }
+        Ok(())
+    })
+}
+
+/// One signature of a signature file, as `sealkit_check_signers` judged it.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct sealkit_signer_report {
+    /// Position in the signature file (0 for a single envelope).
+    pub index: usize,
+    /// The key id the envelope names (not verified).
+    pub unverified_key_id: [u8; 8],
+    /// 0 if the signature and every rule held (then `signer` is filled), else the code of the
+    /// first rule that failed (202 untrusted key, 211 key revoked, 208 expired ...).
+    pub error: c_int,
+    /// 1 if this signer counts towards the threshold (0 for a failed signature, or a valid one
+    /// by a key or identity already counted).
+    pub counted: i32,
+    /// The signer when `error` is 0 (zeroed otherwise).
+    pub signer: sealkit_signer,
+}
+
+/// The outcome of `sealkit_check_signers`. Plain data, zeroed on failure.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct sealkit_signer_check {
+    /// 0 if the policy's threshold is met; else the error verification would report before
+    /// reading the artifact (218 threshold not met, or a single envelope's own error).
+    pub verdict: c_int,
+    /// 1 if the file is a signature set, 0 for a single envelope.
+    pub is_set: i32,
+    /// Number of entries of `reports` (1 to `SEALKIT_MAX_SIGNERS`).
+    pub report_count: usize,
+    /// One report per signature, in file order.
+    pub reports: [sealkit_signer_report; SEALKIT_MAX_SIGNERS],
+}
+
+const ZERO_REPORT: sealkit_signer_report = sealkit_signer_report {
+    index: 0,
+    unverified_key_id: [0; 8],
+    error: 0,
+    counted: 0,
+    signer: ZERO_SIGNER,
+};
+
+const ZERO_CHECK: sealkit_signer_check = sealkit_signer_check {
+    verdict: 0,
+    is_set: 0,
+    report_count: 0,
+    reports: [ZERO_REPORT; SEALKIT_MAX_SIGNERS],
+};
+
+/// Checks every signature of a signature file (a single envelope or a signature set) against
+/// `policy` without reading the artifact: each signature's verdict, which signers count, and
+/// whether the policy's threshold is met (`out->verdict`). Returns 0 when the file could be
+/// read (whatever the verdict), or the error that makes it malformed (1xx), or the policy's
+/// error, or 600/601; `out` is zeroed first.
+///
+/// # Safety
+/// `signature` valid for `signature_len` bytes; `policy` points to a `sealkit_policy`; `out`
+/// valid for writes of one `sealkit_signer_check`.
+#[no_mangle]
+#[must_use]
+pub unsafe extern "C" fn sealkit_check_signers(
+    signature: *const u8,
+    signature_len: usize,
+    policy: *const sealkit_policy,
+    out: *mut sealkit_signer_check,
+) -> c_int {
+    guard(|| {
+        if out.is_null() {
+            return Err(SEALKIT_ERR_NULL_POINTER);
+        }
+        // SAFETY: non-null and valid for writes by contract; unaligned is allowed.
+        unsafe { ptr::write_unaligned(out, ZERO_CHECK) };
+        // SAFETY: contract of this function.
+        let sig = unsafe { input(signature, signature_len) }?;
+        // SAFETY: contract of this function.
+        let p = unsafe { policy_ref(policy) }?;
+        let mut check = ZERO_CHECK;
+        let mut count = 0usize;
+        let summary = {
+            let mut slots = check.reports.iter_mut();
+            sealkit::check_signers(sig, p, |r| {
+                if let Some(slot) = slots.next() {
+                    let mut rep = ZERO_REPORT;
+                    rep.index = r.index;
+                    rep.unverified_key_id = r.unverified_kid.0;
+                    rep.counted = i32::from(r.counted);
+                    match r.verdict {
+                        Ok(s) => rep.signer = signer_of(s),
+                        Err(e) => rep.error = code(*e),
+                    }
+                    *slot = rep;
+                    count += 1;
+                }
+            })
+            .map_err(code)?
+        };
+        check.report_count = count;
+        check.is_set = i32::from(summary.is_set);
+        check.verdict = summary.verdict(p).err().map_or(0, code);
+        // SAFETY: non-null (checked) and valid for writes by contract.
+        unsafe { ptr::write_unaligned(out, check) };
         Ok(())
     })
 }

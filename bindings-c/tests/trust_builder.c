@@ -1,7 +1,7 @@
 /* Trust policies built call by call (sealkit_policy_trust_root, _trust_entry, _allow_identity,
    _require_*_pattern, _revoke_*, _set_max_chain_depth, _require_signers, _set_time,
    _apply_rotation) give the verdict the trust vectors expect from the same policy in compiled
-   form; and the builder's errors are sticky. Usage: trust_builder TRUST-VECTORS.json */
+   form; the builder's errors are sticky; sealkit_check_signers reports each signature. Usage: trust_builder TRUST-VECTORS.json */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -297,6 +297,58 @@ int main(int argc, char **argv) {
         CHECK(sealkit_verifier_abort(&v) == 0, "abort");
         CHECK(sealkit_verifier_finish_trust(&v, &f, NULL) == SEALKIT_ERR_NULL_POINTER, "NULL out_trust");
         (void)p;
+    }
+    { /* check_signers on a set: each verdict, the counted signers, the threshold. */
+        size_t n, i, refused = 0, counted = 0;
+        uint8_t *sig = case_hex("two_of_three", "signature_hex", &n);
+        sealkit_policy p = SEALKIT_POLICY_INIT;
+        sealkit_signer_check c;
+        current = "check_signers_set";
+        CHECK(sealkit_policy_trust_entry(&p, k1, 32, 1, 0, NULL, 0) == 0, "k1");
+        CHECK(sealkit_policy_trust_entry(&p, k2, 32, 1, 0, NULL, 0) == 0, "k2");
+        CHECK(sealkit_policy_require_signers(&p, 2, 0) == 0, "k");
+        CHECK(sealkit_check_signers(sig, n, &p, &c) == 0, "check_signers");
+        CHECK(c.verdict == 0 && c.is_set == 1 && c.report_count == 3, "verdict %d set %d count %lu", c.verdict,
+              c.is_set, (unsigned long)c.report_count);
+        for (i = 0; i < c.report_count && i < SEALKIT_MAX_SIGNERS; i++) {
+            CHECK(c.reports[i].index == i, "index");
+            if (c.reports[i].error) {
+                refused++;
+                CHECK(c.reports[i].error == SEALKIT_ERR_UNTRUSTED_KEY && c.reports[i].signer.key_id[0] == 0 &&
+                          !c.reports[i].counted,
+                      "refused report %lu: %d", (unsigned long)i, c.reports[i].error);
+            } else {
+                CHECK(memcmp(c.reports[i].signer.key_id, c.reports[i].unverified_key_id, 8) == 0, "signer id");
+            }
+            counted += (size_t)c.reports[i].counted;
+        }
+        CHECK(refused == 1 && counted == 2, "refused %lu counted %lu", (unsigned long)refused, (unsigned long)counted);
+        CHECK(sealkit_policy_require_signers(&p, 3, 0) == 0, "k=3");
+        CHECK(sealkit_check_signers(sig, n, &p, &c) == 0 && c.verdict == SEALKIT_ERR_THRESHOLD_NOT_MET,
+              "threshold verdict %d", c.verdict);
+        free(sig);
+    }
+    { /* A single envelope: the verdict is its own error. */
+        size_t n;
+        uint8_t *sig = case_hex("revoked_signing_key", "signature_hex", &n);
+        sealkit_policy p = SEALKIT_POLICY_INIT;
+        sealkit_signer_check c;
+        current = "check_signers_single";
+        root_policy(&p);
+        kid(SIGNING_KID, id);
+        CHECK(sealkit_policy_revoke_key(&p, id) == 0, "revoke");
+        CHECK(sealkit_check_signers(sig, n, &p, &c) == 0, "check_signers");
+        CHECK(c.verdict == SEALKIT_ERR_KEY_REVOKED && c.is_set == 0 && c.report_count == 1 &&
+                  c.reports[0].error == SEALKIT_ERR_KEY_REVOKED,
+              "verdict %d", c.verdict);
+        /* Malformed file, NULL output, failed policy. */
+        memset(&c, 0xab, sizeof c);
+        CHECK(sealkit_check_signers((const uint8_t *)"\x01\x02", 2, &p, &c) > 0 && c.report_count == 0,
+              "garbage accepted or output not zeroed");
+        CHECK(sealkit_check_signers(sig, n, &p, NULL) == SEALKIT_ERR_NULL_POINTER, "NULL out");
+        CHECK(sealkit_policy_load_cbor(&p, (const uint8_t *)"\x00", 1) == SEALKIT_ERR_BAD_POLICY, "bad cbor");
+        CHECK(sealkit_check_signers(sig, n, &p, &c) == SEALKIT_ERR_BAD_POLICY, "failed policy used");
+        free(sig);
     }
     printf("trust_builder: %d checks, %d failed\n", checks, failures);
     free(text);
