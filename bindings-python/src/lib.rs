@@ -10,6 +10,7 @@ mod image;
 mod keys;
 mod sealed;
 mod sign;
+mod sign_trust;
 mod tree;
 mod trust;
 mod verify;
@@ -108,5 +109,8 @@ fn _sealkit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<trust::SignerReport>()?;
     m.add_class::<trust::SignerCheck>()?;
     m.add_function(wrap_pyfunction!(trust::check_signers, m)?)?;
+    m.add_function(wrap_pyfunction!(sign_trust::issue_certificate, m)?)?;
+    m.add_function(wrap_pyfunction!(sign_trust::sign_rotation, m)?)?;
+    m.add_function(wrap_pyfunction!(sign_trust::append_signature, m)?)?;
     Ok(())
 }

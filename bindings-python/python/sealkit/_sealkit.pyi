@@ -48,6 +48,9 @@ __all__ = [
     "SignerReport",
     "SignerCheck",
     "check_signers",
+    "issue_certificate",
+    "sign_rotation",
+    "append_signature",
 ]
 
 __version__: str
@@ -167,6 +170,20 @@ class SignerCheck:
     def ok(self) -> bool: ...
 
 def check_signers(signature: Buffer, policy: TrustPolicy) -> SignerCheck: ...
+def issue_certificate(
+    issuer: SigningKey,
+    key: _KeyLike,
+    *,
+    issuer_name: str,
+    subject: str,
+    not_before: int,
+    expires_at: int,
+    cti: Buffer | str,
+    scope: list[str] = ...,
+    ca: int | None = None,
+) -> bytes: ...
+def sign_rotation(old_root: SigningKey, new_root: _KeyLike, issued_at: int) -> bytes: ...
+def append_signature(existing: Buffer, envelope: Buffer) -> bytes: ...
 
 @final
 class Verified:
