@@ -54,8 +54,8 @@ pub fn issue_certificate<'py>(
         ca,
     };
     let mut out = vec![0u8; sealkit::MAX_CERT_LEN];
-    let n = sealkit::issue_certificate(&issuer.key, &req, &mut out)
-        .map_err(|e| core_error(py, e))?;
+    let n =
+        sealkit::issue_certificate(&issuer.key, &req, &mut out).map_err(|e| core_error(py, e))?;
     out.truncate(n);
     Ok(PyBytes::new(py, &out))
 }
@@ -90,8 +90,8 @@ pub fn append_signature<'py>(
     let existing = Bytes::get(existing)?.as_slice().to_vec();
     let envelope = Bytes::get(envelope)?.as_slice().to_vec();
     let mut out = vec![0u8; sealkit::MAX_SIGNATURE_SET_LEN];
-    let n = sealkit::append_signature(&existing, &envelope, &mut out)
-        .map_err(|e| core_error(py, e))?;
+    let n =
+        sealkit::append_signature(&existing, &envelope, &mut out).map_err(|e| core_error(py, e))?;
     out.truncate(n);
     Ok(PyBytes::new(py, &out))
 }
