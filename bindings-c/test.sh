@@ -352,12 +352,16 @@ TRUST_VECTORS=$ROOT/tests/vectors/trust-vectors.json
 run compile-trust-vectors build trust_vectors $T/trust_vectors.c $T/json.c -- "${STATIC_LIBS[@]}"
 run compile-trust-vectors-asan build trust_vectors-asan $T/trust_vectors.c $T/json.c -- "${SAN[@]}" "${STATIC_LIBS[@]}"
 run compile-trust-vectors-shared build trust_vectors-shared $T/trust_vectors.c $T/json.c -- "${SHARED_LIBS[@]}"
+run compile-trust-vectors-no-heap build trust_vectors-no-heap $T/trust_vectors.c $T/json.c -- -DCOUNT_ALLOCATIONS \
+    "$WRAP" "${STATIC_LIBS[@]}"
 run compile-trust-builder build trust_builder $T/trust_builder.c -- "${STATIC_LIBS[@]}"
 run compile-trust-builder-asan build trust_builder-asan $T/trust_builder.c -- "${SAN[@]}" "${STATIC_LIBS[@]}"
 run trust-vectors "$OUT/trust_vectors" "$TRUST_VECTORS"
 run trust-vectors-shared "$OUT/trust_vectors-shared" "$TRUST_VECTORS"
 run trust-vectors-valgrind "${VALGRIND[@]}" "$OUT/trust_vectors" "$TRUST_VECTORS"
 run trust-vectors-asan "$OUT/trust_vectors-asan" "$TRUST_VECTORS"
+no_heap_in_trust() { "$OUT/trust_vectors-no-heap" "$TRUST_VECTORS" | grep -q "^trust_vectors: 0 allocations inside libsealkit$"; }
+run trust-vectors-no-heap no_heap_in_trust
 run trust-builder "$OUT/trust_builder" "$TRUST_VECTORS"
 run trust-builder-valgrind "${VALGRIND[@]}" "$OUT/trust_builder" "$TRUST_VECTORS"
 run trust-builder-asan "$OUT/trust_builder-asan" "$TRUST_VECTORS"

@@ -2,7 +2,10 @@
    compiled policy is loaded (sealkit_policy_load_cbor), given the time and the rotations, then
    the artifact is verified whole and in chunks of 1, 7, 64 and 4096 bytes and with empty chunks
    between; the error (code, name and stage) or every fact, each signer included, is compared,
-   and a failed verifier must keep its first error. Usage: trust_vectors TRUST-VECTORS.json */
+   and a failed verifier must keep its first error. Built with -DCOUNT_ALLOCATIONS and
+   -Wl,--wrap=malloc,... it also counts every allocation made inside a libsealkit call (the
+   harness's own are not counted) and fails unless none was.
+   Usage: trust_vectors TRUST-VECTORS.json */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +26,31 @@ static const char *current = "";
             fputc('\n', stderr);                                            \
         }                                                                   \
     } while (0)
+
+#ifdef COUNT_ALLOCATIONS
+static volatile int counting;
+static volatile long allocations;
+void *__real_malloc(size_t n);
+void *__real_calloc(size_t a, size_t b);
+void *__real_realloc(void *p, size_t n);
+int __real_posix_memalign(void **p, size_t a, size_t n);
+void *__real_aligned_alloc(size_t a, size_t n);
+void *__wrap_malloc(size_t n);
+void *__wrap_calloc(size_t a, size_t b);
+void *__wrap_realloc(void *p, size_t n);
+int __wrap_posix_memalign(void **p, size_t a, size_t n);
+void *__wrap_aligned_alloc(size_t a, size_t n);
+void *__wrap_malloc(size_t n) { if (counting) allocations++; return __real_malloc(n); }
+void *__wrap_calloc(size_t a, size_t b) { if (counting) allocations++; return __real_calloc(a, b); }
+void *__wrap_realloc(void *p, size_t n) { if (counting) allocations++; return __real_realloc(p, n); }
+int __wrap_posix_memalign(void **p, size_t a, size_t n) { if (counting) allocations++; return __real_posix_memalign(p, a, n); }
+void *__wrap_aligned_alloc(size_t a, size_t n) { if (counting) allocations++; return __real_aligned_alloc(a, n); }
+/* LIB(x): evaluates one libsealkit call with the allocation counter on. */
+static int lib_result;
+#define LIB(call) (counting = 1, lib_result = (call), counting = 0, lib_result)
+#else
+#define LIB(call) (call)
+#endif
 
 static const char *str_of(const json *v) { return v && v->kind == J_STR ? v->str : NULL; }
 static int is_null(const json *v) { return !v || v->kind == J_NULL; }
@@ -67,11 +95,11 @@ static int load_policy(sealkit_policy *pol, const json *c) {
     size_t n, i;
     uint8_t *cbor = unhex(json_get(c, "policy_hex"), &n);
     const json *now = json_get(c, "now"), *rot = json_get(c, "rotations_hex");
-    int rc = sealkit_policy_load_cbor(pol, cbor, n);
+    int rc = LIB(sealkit_policy_load_cbor(pol, cbor, n));
     free(cbor);
     if (rc) return rc;
     if (!is_null(now)) {
-        rc = sealkit_policy_set_time(pol, now->num);
+        rc = LIB(sealkit_policy_set_time(pol, now->num));
         if (rc) return rc;
     }
     if (!rot || rot->kind != J_ARR) { fprintf(stderr, "%s: no rotations_hex\n", current); exit(1); }
@@ -79,11 +107,11 @@ static int load_policy(sealkit_policy *pol, const json *c) {
         uint8_t kid[8];
         uint8_t *s = unhex(rot->items[i], &n);
         memset(kid, 0, sizeof kid);
-        rc = sealkit_policy_apply_rotation(pol, s, n, kid);
+        rc = LIB(sealkit_policy_apply_rotation(pol, s, n, kid));
         free(s);
         if (rc) {
             /* Sticky: the policy keeps refusing, and a verifier started with it fails. */
-            CHECK(sealkit_policy_error(pol) == rc, "policy error not sticky");
+            CHECK(LIB(sealkit_policy_error(pol)) == rc, "policy error not sticky");
             return rc;
         }
         CHECK(kid[0] | kid[1] | kid[2] | kid[3] | kid[4] | kid[5] | kid[6] | kid[7], "rotation gave no key id");
@@ -139,24 +167,24 @@ static void run_once(const json *c, const uint8_t *sig, size_t sig_len, const ui
     rc = load_policy(&pol, c);
     if (!rc) {
         stage = "new";
-        rc = sealkit_verifier_init(&v, sig, sig_len, &pol);
+        rc = LIB(sealkit_verifier_init(&v, sig, sig_len, &pol));
     } else {
         /* A verifier started with a failed policy fails with the policy's error. */
-        int rc2 = sealkit_verifier_init(&v, sig, sig_len, &pol);
+        int rc2 = LIB(sealkit_verifier_init(&v, sig, sig_len, &pol));
         CHECK(rc2 == rc, "%s: verifier started on a failed policy gave %d, not %d", how, rc2, rc);
     }
     if (!rc) {
         stage = "update";
         while (!rc && off < art_len) {
             size_t n = chunk && art_len - off > chunk ? chunk : art_len - off;
-            rc = sealkit_verifier_update(&v, art + off, n);
+            rc = LIB(sealkit_verifier_update(&v, art + off, n));
             off += n;
-            if (!rc && gaps) rc = sealkit_verifier_update(&v, NULL, 0);
+            if (!rc && gaps) rc = LIB(sealkit_verifier_update(&v, NULL, 0));
         }
     }
     if (!rc) {
         stage = "finish";
-        rc = sealkit_verifier_finish_trust(&v, &f, &t);
+        rc = LIB(sealkit_verifier_finish_trust(&v, &f, &t));
     }
     if (ok) {
         CHECK(rc == 0, "%s: got %d (%s) at stage %s, expected success", how, rc, sealkit_error_name(rc), stage);
@@ -172,10 +200,10 @@ static void run_once(const json *c, const uint8_t *sig, size_t sig_len, const ui
     CHECK(strcmp(stage, str_of(json_get(ex, "stage"))) == 0, "%s: got stage %s, expected %s", how, stage,
           str_of(json_get(ex, "stage")));
     /* Sticky: the failed verifier keeps its first error. */
-    CHECK(sealkit_verifier_state(&v, &st, &err) == 0 && st == SEALKIT_STATE_FAILED && err == rc,
+    CHECK(LIB(sealkit_verifier_state(&v, &st, &err)) == 0 && st == SEALKIT_STATE_FAILED && err == rc,
           "%s: state %d error %d after failure", how, st, err);
-    CHECK(sealkit_verifier_update(&v, art, art_len) == rc, "%s: update after failure", how);
-    CHECK(sealkit_verifier_finish_trust(&v, &f, &t) == rc, "%s: finish after failure", how);
+    CHECK(LIB(sealkit_verifier_update(&v, art, art_len)) == rc, "%s: update after failure", how);
+    CHECK(LIB(sealkit_verifier_finish_trust(&v, &f, &t)) == rc, "%s: finish after failure", how);
     CHECK(t.signer_count == 0 && f.length == 0, "%s: facts not zeroed", how);
 }
 
@@ -204,6 +232,20 @@ int main(int argc, char **argv) {
     const json *cases, *ver;
     size_t i;
 
+#ifdef COUNT_ALLOCATIONS
+    {
+        void *volatile probe;
+        counting = 1;
+        probe = malloc(16);
+        counting = 0;
+        free(probe);
+        if (allocations != 1) {
+            fprintf(stderr, "FAIL the malloc wrapper is not in effect\n");
+            return 1;
+        }
+        allocations = 0;
+    }
+#endif
     if (argc != 2) { fprintf(stderr, "usage: trust_vectors TRUST-VECTORS.json\n"); return 2; }
     fp = fopen(argv[1], "rb");
     if (!fp) { perror(argv[1]); return 1; }
@@ -230,6 +272,10 @@ int main(int argc, char **argv) {
     for (i = 0; i < cases->len; i++) run_case(cases->items[i]);
     printf("trust_vectors: %lu cases, %ld runs, %d checks, %d failed\n", (unsigned long)cases->len, runs, checks,
            failures);
+#ifdef COUNT_ALLOCATIONS
+    printf("trust_vectors: %ld allocations inside libsealkit\n", allocations);
+    if (allocations != 0) failures++;
+#endif
     json_free(root);
     return failures ? 1 : 0;
 }
