@@ -3,7 +3,7 @@
 
     python3 fuzz/gen-corpus.py [OUT_DIR]      # default: fuzz/corpus
 
-Reads tests/vectors/sealkit-vectors.json (version 2), sealed-vectors.json (version 1) and
+Reads tests/vectors/sealkit-vectors.json (version 2), sealed-vectors.json, trust-vectors.json (version 1) and
 tree-vectors.json (version 1) and refuses other versions. Writes one directory per target
 (OUT_DIR/<target>/), one file per seed named by its SHA-1, so running it again over a corpus
 that the fuzzer has grown only adds what is missing. The input layouts are documented at the
@@ -114,6 +114,7 @@ def main():
     main_v = load("sealkit-vectors.json", "sealkit-vectors", 2)
     sealed_v = load("sealed-vectors.json", "sealkit-sealed-vectors", 1)
     tree_v = load("tree-vectors.json", "sealkit-tree-vectors", 1)
+    trust_v = load("trust-vectors.json", "sealkit-trust-vectors", 1)
 
     plans = [b"", bytes([7]), bytes([1, 0, 64]), bytes([255])]
     for c in main_v["cases"]:
@@ -141,6 +142,15 @@ def main():
     for k in main_v["public_key_text"]:
         add("trust_policy", b"\x06" + str8(k["text"]))
         add("trust_policy", b"\x01" + str8(k["text"]) + b"\x07\x00\x00\x07\x01\x01\x02ci")
+
+    for c in trust_v["cases"]:
+        now = c.get("now")
+        now_part = b"\x01" + struct.pack("<Q", now) if now is not None else b"\x00"
+        rotations = [bytes.fromhex(r) for r in c["rotations_hex"]]
+        for rot in rotations or [b""]:
+            add("certificates", bytes16(bytes.fromhex(c["policy_hex"])) + now_part + bytes16(rot)
+                + bytes16(bytes.fromhex(c["signature_hex"])) + str8(plans[1])
+                + bytes.fromhex(c["artifact_hex"]))
 
     for c in sealed_v["cases"]:
         stream = bytes.fromhex(c["stream_hex"])

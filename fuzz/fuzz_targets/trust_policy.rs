@@ -5,8 +5,8 @@
 //! with one id; a key text that parses is the canonical text of its key (one text per key);
 //! raw keys round-trip; and a verifier started under the final policy trusts exactly its keys.
 //!
-//! Certificate chains and k-of-n trust policies (issue 5) get their own target next to this one
-//! (`fuzz_targets/certificates.rs`, see fuzz/README.md): TODO(issue 5) once the core has them.
+//! Certificate chains, signature sets, rotation and compiled policies have their own target,
+//! `fuzz_targets/certificates.rs`.
 //!
 //! Input: a sequence of operations, each an opcode byte and its arguments (see `step`).
 #![no_main]
