@@ -625,3 +625,46 @@ impl EnvelopeSpec {
         self
     }
 }
+
+/// The `main` of a vector generator: writes `json` to `path` (relative to the repository root,
+/// where the generators run), or with `--check` exits 1 if the file differs. `what` describes
+/// the contents for the message (e.g. "42 cases").
+pub fn write_or_check(
+    name: &str,
+    path: &str,
+    regenerate: &str,
+    json: &str,
+    what: &str,
+) -> std::process::ExitCode {
+    use std::process::ExitCode;
+    let check = match std::env::args().nth(1).as_deref() {
+        None => false,
+        Some("--check") => true,
+        Some(other) => {
+            eprintln!("usage: {name} [--check] (unexpected argument {other:?})");
+            return ExitCode::from(2);
+        }
+    };
+    if check {
+        return match std::fs::read_to_string(path) {
+            Ok(current) if current == json => {
+                println!("{path} is up to date ({what})");
+                ExitCode::SUCCESS
+            }
+            Ok(_) => {
+                eprintln!("{path} is stale; run `{regenerate}`");
+                ExitCode::FAILURE
+            }
+            Err(e) => {
+                eprintln!("cannot read {path}: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    if let Err(e) = std::fs::write(path, json) {
+        eprintln!("cannot write {path}: {e}");
+        return ExitCode::FAILURE;
+    }
+    println!("wrote {path} ({what})");
+    ExitCode::SUCCESS
+}

@@ -8,39 +8,16 @@
 
 use std::process::ExitCode;
 
-use sealkit_conformance::sealed_vectors as sv;
+use sealkit_conformance::{sealed_vectors as sv, write_or_check};
 
 fn main() -> ExitCode {
-    let check = match std::env::args().nth(1).as_deref() {
-        None => false,
-        Some("--check") => true,
-        Some(other) => {
-            eprintln!("usage: gen-sealed-vectors [--check] (unexpected argument {other:?})");
-            return ExitCode::from(2);
-        }
-    };
     let file = sv::generate();
     let json = sv::to_json(&file);
-    if check {
-        return match std::fs::read_to_string(sv::PATH) {
-            Ok(current) if current == json => {
-                println!("{} is up to date ({} cases)", sv::PATH, file.cases.len());
-                ExitCode::SUCCESS
-            }
-            Ok(_) => {
-                eprintln!("{} is stale; run `{}`", sv::PATH, sv::REGENERATE);
-                ExitCode::FAILURE
-            }
-            Err(e) => {
-                eprintln!("cannot read {}: {e}", sv::PATH);
-                ExitCode::FAILURE
-            }
-        };
-    }
-    if let Err(e) = std::fs::write(sv::PATH, &json) {
-        eprintln!("cannot write {}: {e}", sv::PATH);
-        return ExitCode::FAILURE;
-    }
-    println!("wrote {} ({} cases)", sv::PATH, file.cases.len());
-    ExitCode::SUCCESS
+    write_or_check(
+        "gen-sealed-vectors",
+        sv::PATH,
+        sv::REGENERATE,
+        &json,
+        &format!("{} cases", file.cases.len()),
+    )
 }
