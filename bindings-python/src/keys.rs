@@ -146,6 +146,17 @@ impl TrustPolicy {
         }
     }
 
+    /// Runs one core call on the policy under its lock and returns `slf`, so that the
+    /// builder methods chain; a core error becomes its exception class.
+    fn apply<'py>(
+        slf: Bound<'py, Self>,
+        f: impl FnOnce(&mut sealkit::TrustPolicy) -> Result<(), sealkit::Error>,
+    ) -> PyResult<Bound<'py, Self>> {
+        let r = f(&mut slf.get().lock());
+        r.map_err(|e| core_error(slf.py(), e))?;
+        Ok(slf)
+    }
+
     /// A copy of the policy as it is now.
     pub(crate) fn snapshot(&self) -> sealkit::TrustPolicy {
         self.lock().clone()
@@ -227,17 +238,13 @@ impl TrustPolicy {
     /// Requires the envelope's signer identity (`iss`) to be exactly `identity`. Returns the
     /// policy.
     fn require_identity<'py>(slf: Bound<'py, Self>, identity: &str) -> PyResult<Bound<'py, Self>> {
-        let r = slf.get().lock().require_identity(identity).map(|_| ());
-        r.map_err(|e| core_error(slf.py(), e))?;
-        Ok(slf)
+        Self::apply(slf, |p| p.require_identity(identity).map(|_| ()))
     }
 
     /// Requires the envelope's subject (`sub`, the artifact name) to be exactly `subject`.
     /// Returns the policy.
     fn require_subject<'py>(slf: Bound<'py, Self>, subject: &str) -> PyResult<Bound<'py, Self>> {
-        let r = slf.get().lock().require_subject(subject).map(|_| ());
-        r.map_err(|e| core_error(slf.py(), e))?;
-        Ok(slf)
+        Self::apply(slf, |p| p.require_subject(subject).map(|_| ()))
     }
 
     /// Requires a release version of at least `version` (anti-rollback); envelopes without a
@@ -307,9 +314,7 @@ impl TrustPolicy {
         name: Option<&str>,
     ) -> PyResult<Bound<'py, Self>> {
         let key = key_arg(key)?;
-        let r = slf.get().lock().trust_root(key, name).map(|_| ());
-        r.map_err(|e| core_error(slf.py(), e))?;
-        Ok(slf)
+        Self::apply(slf, |p| p.trust_root(key, name).map(|_| ()))
     }
 
     /// Trusts `key` with explicit rights: `may_sign` (sign artifacts) and `may_certify` (issue
@@ -323,13 +328,9 @@ impl TrustPolicy {
         name: Option<&str>,
     ) -> PyResult<Bound<'py, Self>> {
         let key = key_arg(key)?;
-        let r = slf
-            .get()
-            .lock()
-            .trust_entry(key, may_sign, may_certify, name)
-            .map(|_| ());
-        r.map_err(|e| core_error(slf.py(), e))?;
-        Ok(slf)
+        Self::apply(slf, |p| {
+            p.trust_entry(key, may_sign, may_certify, name).map(|_| ())
+        })
     }
 
     /// Lets the trusted key `key_id` (16 hex digits, 8 bytes or a `PublicKey`) sign or certify
@@ -340,9 +341,7 @@ impl TrustPolicy {
         pattern: &str,
     ) -> PyResult<Bound<'py, Self>> {
         let kid = trust::key_id_arg(key_id)?;
-        let r = slf.get().lock().allow_identity(kid, pattern).map(|_| ());
-        r.map_err(|e| core_error(slf.py(), e))?;
-        Ok(slf)
+        Self::apply(slf, |p| p.allow_identity(kid, pattern).map(|_| ()))
     }
 
     /// Lets the trusted key `key_id` sign (or certify) only artifact subjects matching
@@ -353,9 +352,7 @@ impl TrustPolicy {
         pattern: &str,
     ) -> PyResult<Bound<'py, Self>> {
         let kid = trust::key_id_arg(key_id)?;
-        let r = slf.get().lock().allow_subject(kid, pattern).map(|_| ());
-        r.map_err(|e| core_error(slf.py(), e))?;
-        Ok(slf)
+        Self::apply(slf, |p| p.allow_subject(kid, pattern).map(|_| ()))
     }
 
     /// Requires the signer identity to match `pattern`. Returns the policy.
@@ -363,13 +360,7 @@ impl TrustPolicy {
         slf: Bound<'py, Self>,
         pattern: &str,
     ) -> PyResult<Bound<'py, Self>> {
-        let r = slf
-            .get()
-            .lock()
-            .require_identity_pattern(pattern)
-            .map(|_| ());
-        r.map_err(|e| core_error(slf.py(), e))?;
-        Ok(slf)
+        Self::apply(slf, |p| p.require_identity_pattern(pattern).map(|_| ()))
     }
 
     /// Requires the artifact subject to match `pattern`. Returns the policy.
@@ -377,13 +368,7 @@ impl TrustPolicy {
         slf: Bound<'py, Self>,
         pattern: &str,
     ) -> PyResult<Bound<'py, Self>> {
-        let r = slf
-            .get()
-            .lock()
-            .require_subject_pattern(pattern)
-            .map(|_| ());
-        r.map_err(|e| core_error(slf.py(), e))?;
-        Ok(slf)
+        Self::apply(slf, |p| p.require_subject_pattern(pattern).map(|_| ()))
     }
 
     /// Revokes the key `key_id` anywhere in a chain (root, intermediate or signing key).
@@ -393,9 +378,7 @@ impl TrustPolicy {
         key_id: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, Self>> {
         let kid = trust::key_id_arg(key_id)?;
-        let r = slf.get().lock().revoke_key(kid).map(|_| ());
-        r.map_err(|e| core_error(slf.py(), e))?;
-        Ok(slf)
+        Self::apply(slf, |p| p.revoke_key(kid).map(|_| ()))
     }
 
     /// Revokes the certificate whose id (`cti`) is `cert_id` (bytes-like, or a str taken as
@@ -408,16 +391,12 @@ impl TrustPolicy {
             Ok(s) => s.to_cow()?.as_bytes().to_vec(),
             Err(_) => Bytes::get(cert_id)?.as_slice().to_vec(),
         };
-        let r = slf.get().lock().revoke_certificate(&id).map(|_| ());
-        r.map_err(|e| core_error(slf.py(), e))?;
-        Ok(slf)
+        Self::apply(slf, |p| p.revoke_certificate(&id).map(|_| ()))
     }
 
     /// Sets the longest certificate chain accepted (default 2). Returns the policy.
     fn set_max_chain_depth(slf: Bound<'_, Self>, depth: u8) -> PyResult<Bound<'_, Self>> {
-        let r = slf.get().lock().set_max_chain_depth(depth).map(|_| ());
-        r.map_err(|e| core_error(slf.py(), e))?;
-        Ok(slf)
+        Self::apply(slf, |p| p.set_max_chain_depth(depth).map(|_| ()))
     }
 
     /// Requires `k` distinct trusted signers (k-of-n signature sets); with
@@ -428,13 +407,9 @@ impl TrustPolicy {
         k: u8,
         distinct_identities: bool,
     ) -> PyResult<Bound<'_, Self>> {
-        let r = slf
-            .get()
-            .lock()
-            .require_signers(k, distinct_identities)
-            .map(|_| ());
-        r.map_err(|e| core_error(slf.py(), e))?;
-        Ok(slf)
+        Self::apply(slf, |p| {
+            p.require_signers(k, distinct_identities).map(|_| ())
+        })
     }
 
     /// The current time given with `set_time`, or None.
