@@ -138,13 +138,24 @@ impl SignerSummary {
 /// Checks every signature of a signature file against `policy` (not the artifact: no bytes are
 /// read), calling `report` for each, and returns which signers count. Fails only if the file is
 /// malformed; the threshold verdict is [`SignerSummary::verdict`].
-#[inline(never)]
 pub fn check_signers(
     sig: &[u8],
     policy: &TrustPolicy,
-    mut report: impl FnMut(&SignerReport<'_>),
+    report: impl FnMut(&SignerReport<'_>),
 ) -> Result<SignerSummary, Error> {
+    check_signers_of(sig, policy, report).map(|(summary, _)| summary)
+}
+
+/// [`check_signers`], also returning the first counted signer's envelope (so that the verifier
+/// needs no second parse of the file to find it).
+#[inline(never)]
+pub(crate) fn check_signers_of<'s>(
+    sig: &'s [u8],
+    policy: &TrustPolicy,
+    mut report: impl FnMut(&SignerReport<'_>),
+) -> Result<(SignerSummary, Option<&'s [u8]>), Error> {
     let file = SignatureFile::parse(sig)?;
+    let mut first: Option<&'s [u8]> = None;
     let mut summary = SignerSummary {
         signers: Vec::new(),
         first_counted: None,
@@ -170,6 +181,7 @@ pub fn check_signers(
         if let (true, Ok(s)) = (counted, &verdict) {
             if summary.signers.push(s.clone()).is_ok() && summary.first_counted.is_none() {
                 summary.first_counted = Some(index);
+                first = Some(bytes);
             }
         }
         report(&SignerReport {
@@ -179,5 +191,5 @@ pub fn check_signers(
             counted,
         });
     }
-    Ok(summary)
+    Ok((summary, first))
 }

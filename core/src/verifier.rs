@@ -10,7 +10,7 @@ use crate::envelope::{
 };
 use crate::key::KeyId;
 use crate::policy::{TrustPolicy, MAX_SIGNERS};
-use crate::set::{check_signers, SignatureFile};
+use crate::set::check_signers_of;
 use crate::trust::Signer;
 use crate::Error;
 
@@ -205,13 +205,9 @@ impl StreamVerifier {
     pub fn new(envelope: &[u8], policy: &TrustPolicy) -> Result<StreamVerifier, Error> {
         // Every signature of the file is checked (signature, chain, revocation, time, identity
         // and subject rules) before any artifact byte; the threshold decides.
-        let summary = check_signers(envelope, policy, |_| {})?;
+        let (summary, first) = check_signers_of(envelope, policy, |_| {})?;
         summary.verdict(policy)?;
-        let file = SignatureFile::parse(envelope)?;
-        let first = summary
-            .first_counted
-            .and_then(|i| file.envelopes().get(i))
-            .ok_or(Error::ThresholdNotMet)?;
+        let first = first.ok_or(Error::ThresholdNotMet)?;
         let env = Envelope::parse(first)?;
         let issuer = summary
             .signers
