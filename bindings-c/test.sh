@@ -148,8 +148,15 @@ OTHER=$(cat "$W/other.pub")
 head -c 300000 /dev/urandom >"$W/firmware.bin"
 "$SEALKIT" sign "$W/firmware.bin" --key "$W/release.key" --identity ci@example.org --version 5 \
     --issued-at 1700000000 -o "$W/firmware.bin.sig" >/dev/null 2>&1
+# flip_byte FILE OFFSET: invert the low bit of one byte, so the file changes whatever the byte was.
+flip_byte() {
+    local b
+    b=$(od -An -tu1 -j "$2" -N1 "$1" | tr -d ' ')
+    # shellcheck disable=SC2059 # the format is the octal escape of the new byte
+    printf "\\$(printf '%03o' $((b ^ 1)))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
 cp "$W/firmware.bin" "$W/tampered.bin"
-printf '\x01' | dd of="$W/tampered.bin" bs=1 seek=1000 conv=notrunc status=none
+flip_byte "$W/tampered.bin" 1000
 head -c 299999 "$W/firmware.bin" >"$W/truncated.bin"
 { cat "$W/firmware.bin"; printf 'X'; } >"$W/extended.bin"
 
@@ -330,7 +337,7 @@ tree_excluded_added() {
     "$TV" "$d" "${tree_args[@]}" | grep -q "^verified "
 }
 run tree-verify-ignores-excluded-paths tree_excluded_added
-run tree-verify-refuses-changed-byte tree_refused 'printf "\x01" | dd of=lib/core.so bs=1 seek=777 conv=notrunc status=none' \
+run tree-verify-refuses-changed-byte tree_refused 'flip_byte lib/core.so 777' \
     "rejected: tree_file_digest_mismatch (312) at lib/core.so"
 run tree-verify-refuses-appended-byte tree_refused 'printf x >>README' "rejected: tree_file_too_long (310) at README"
 run tree-verify-refuses-truncated tree_refused 'truncate -s 1000 lib/core.so' "rejected: tree_file_too_short (311) at lib/core.so"
