@@ -9,8 +9,8 @@
 #
 #   bash scripts/keyless.sh
 #
-# Installs what it needs, idempotently: `npm ci` in tests/oidc (when the lock file changed) and a
-# virtualenv tests/oidc/.venv with tests/oidc/requirements.txt (when that changed). Every
+# Installs what it needs, idempotently (tests/oidc/setup.sh): `npm ci` in tests/oidc when the
+# lock file changed, and a virtualenv tests/oidc/.venv with tests/oidc/requirements.txt. Every
 # process listens on a free port chosen at run time and is stopped by a trap; all files live in
 # a temporary directory. Every check prints `PASS name` or `FAIL name`; the script ends with
 # `sealkit-keyless: N passed, M failed` and exits non-zero if anything failed.
@@ -92,21 +92,9 @@ start() {
 }
 
 step "tools: node packages (npm ci) and the Python virtualenv (when changed)"
-for tool in node npm python3 curl; do
-  command -v "$tool" >/dev/null 2>&1 || abort "$tool is missing"
-done
-lock_sum=$(sha256sum "$oidc/package-lock.json" | cut -d' ' -f1)
-if [ "$(cat "$oidc/node_modules/.sealkit-lock" 2>/dev/null || true)" != "$lock_sum" ]; then
-  (cd "$oidc" && npm ci --no-audit --no-fund) || abort "npm ci failed"
-  echo "$lock_sum" >"$oidc/node_modules/.sealkit-lock"
-fi
-req_sum=$(sha256sum "$oidc/requirements.txt" | cut -d' ' -f1)
+command -v curl >/dev/null 2>&1 || abort "curl is missing"
+bash "$oidc/setup.sh" || abort "tests/oidc/setup.sh failed"
 py="$oidc/.venv/bin/python"
-if [ "$(cat "$oidc/.venv/.sealkit-requirements" 2>/dev/null || true)" != "$req_sum" ]; then
-  python3 -m venv "$oidc/.venv" || abort "python3 -m venv failed"
-  "$py" -m pip install -q --disable-pip-version-check -r "$oidc/requirements.txt" || abort "pip install failed"
-  echo "$req_sum" >"$oidc/.venv/.sealkit-requirements"
-fi
 client() { "$py" "$oidc/client.py" "$@"; }
 
 step "build: the sealkit CLI (with the issuer service)"
