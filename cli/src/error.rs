@@ -14,6 +14,12 @@ pub const IO_ERROR: (u16, &str) = (900, "io_error");
 pub const USAGE_ERROR: (u16, &str) = (901, "usage_error");
 /// A key file that cannot be used (format, permissions, passphrase).
 pub const KEY_ERROR: (u16, &str) = (902, "key_error");
+/// Keyless signing: the certificate issuer answered with an error (its name and message follow).
+pub const ISSUER_REFUSED: (u16, &str) = (931, "issuer_refused");
+/// Keyless signing: the issuer could not be reached, timed out, or failed (HTTP 5xx).
+pub const ISSUER_UNREACHABLE: (u16, &str) = (932, "issuer_unreachable");
+/// Keyless signing: the issuer's answer does not check out (format, key, digest, validity).
+pub const ISSUER_BAD_RESPONSE: (u16, &str) = (933, "issuer_bad_response");
 
 /// Exit status when the artifact or signature is rejected.
 pub const EXIT_REJECTED: u8 = 1;
@@ -43,6 +49,13 @@ pub enum CliError {
     Usage(String),
     /// A key file that cannot be used.
     Key(String),
+    /// Keyless signing: the certificate issuer refused, failed, or answered something unusable.
+    Issuer {
+        /// One of [`ISSUER_REFUSED`], [`ISSUER_UNREACHABLE`], [`ISSUER_BAD_RESPONSE`].
+        code: (u16, &'static str),
+        /// What happened, with the issuer's error name and message when it gave them.
+        message: String,
+    },
     /// Reading or writing a file failed.
     Io {
         /// What was being done, e.g. "cannot read artifact.bin".
@@ -84,12 +97,13 @@ impl CliError {
         ExitCode::from(self.exit_status())
     }
 
-    /// The stable numeric code (core codes, or 900..902 for CLI errors).
+    /// The stable numeric code (core codes, or 900 and up for CLI errors).
     pub fn code(&self) -> u16 {
         match self {
             CliError::Rejected { error, .. } | CliError::BadArgument { error, .. } => error.code(),
             CliError::Usage(_) => USAGE_ERROR.0,
             CliError::Key(_) => KEY_ERROR.0,
+            CliError::Issuer { code, .. } => code.0,
             CliError::Io { .. } => IO_ERROR.0,
         }
     }
@@ -100,6 +114,7 @@ impl CliError {
             CliError::Rejected { error, .. } | CliError::BadArgument { error, .. } => error.name(),
             CliError::Usage(_) => USAGE_ERROR.1,
             CliError::Key(_) => KEY_ERROR.1,
+            CliError::Issuer { code, .. } => code.1,
             CliError::Io { .. } => IO_ERROR.1,
         }
     }
@@ -146,7 +161,9 @@ impl fmt::Display for CliError {
                     write!(f, "{}: {}", context, error.message())
                 }
             }
-            CliError::Usage(m) | CliError::Key(m) => f.write_str(m),
+            CliError::Usage(m) | CliError::Key(m) | CliError::Issuer { message: m, .. } => {
+                f.write_str(m)
+            }
             CliError::Io { context, source } => write!(f, "{context}: {source}"),
         }
     }

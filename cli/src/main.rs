@@ -34,6 +34,7 @@ macro_rules! errln {
 mod commands;
 mod error;
 mod keyfile;
+mod keyless;
 mod oci;
 mod output;
 mod passphrase;
@@ -102,6 +103,9 @@ enum Command {
     /// Sign a rotation statement: the old root hands its trust to a new root.
     #[command(after_help = AFTER_HELP)]
     Rotate(commands::rotate::RotateArgs),
+    /// The keyless certificate issuer: run the service, or list and verify its audit log.
+    #[command(subcommand)]
+    Issuer(commands::issuer::IssuerCommand),
 }
 
 fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -132,6 +136,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Cert(cmd) => commands::cert::run(&cmd)?,
         Command::Policy(cmd) => commands::policy::run(&cmd).map(|()| ExitCode::SUCCESS)?,
         Command::Rotate(args) => commands::rotate::run(&args).map(|()| ExitCode::SUCCESS)?,
+        Command::Issuer(cmd) => commands::issuer::run(&cmd)?,
     })
 }
 

@@ -64,12 +64,18 @@ pub struct SignArgs {
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
 
-    /// The secret key file (NAME.key).
-    #[arg(short = 'k', long, value_name = "NAME.key")]
-    pub key: PathBuf,
+    /// The secret key file (NAME.key); not with keyless signing (--oidc-token-file/-env).
+    #[arg(
+        short = 'k',
+        long,
+        value_name = "NAME.key",
+        required_unless_present = "oidc_token",
+        conflicts_with = "oidc_token"
+    )]
+    pub key: Option<PathBuf>,
 
     /// Signer identity to state in the envelope (`iss`), e.g. an e-mail address.
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", conflicts_with = "oidc_token")]
     pub identity: Option<String>,
 
     /// Artifact name to state (`sub`); defaults to FILE's base name (for standard input, the
@@ -117,13 +123,28 @@ pub struct SignArgs {
 
     /// A certificate for the signing key (first), then each issuer's certificate up the chain:
     /// the envelope carries the chain (`kcwt`) so that verifiers trusting the root accept it.
-    #[arg(long = "cert", value_name = "CERT")]
+    #[arg(long = "cert", value_name = "CERT", conflicts_with = "oidc_token")]
     pub certs: Vec<PathBuf>,
 
     /// Let the signature expire this long after the signing time (30d, 12h, 2w, or seconds):
     /// verifiers with a clock refuse it afterwards.
     #[arg(long, value_name = "DURATION")]
     pub expires: Option<String>,
+
+    /// Keyless signing: read the OIDC ID token from FILE (white space around it is ignored). An
+    /// ephemeral key is certified by --issuer for this identity, then discarded.
+    #[arg(long, value_name = "FILE", group = "oidc_token", requires = "issuer")]
+    pub oidc_token_file: Option<PathBuf>,
+
+    /// Keyless signing: read the OIDC ID token from the environment variable VAR (as CI
+    /// systems provide it).
+    #[arg(long, value_name = "VAR", group = "oidc_token", requires = "issuer")]
+    pub oidc_token_env: Option<String>,
+
+    /// Keyless signing: the certificate issuer's URL (https://, or http:// on 127.0.0.1,
+    /// localhost or ::1 only). It certifies the ephemeral key and timestamps the signature.
+    #[arg(long, value_name = "URL", requires = "oidc_token")]
+    pub issuer: Option<String>,
 
     /// Add this signature to an existing signature file (which becomes or stays a set of
     /// signatures over the same file) instead of writing a new one [default output: that file].
@@ -341,9 +362,15 @@ pub fn run(args: &SignArgs) -> CliResult<()> {
         version: args.release_version,
     };
     check_claims(&claims)?;
+    if crate::keyless::requested(args) {
+        return crate::keyless::sign(args, &claims, &output);
+    }
 
     // The key (and its passphrase) before the input, so that a long hash is not wasted.
-    let key = load_key(&args.key, args.passphrase_file.as_deref())?;
+    let key = load_key(
+        crate::keyless::key_path(args)?,
+        args.passphrase_file.as_deref(),
+    )?;
     let chain = super::trust::chain_from(&args.certs)?;
     let opts =
         super::trust::sign_options(chain.as_deref(), args.expires.as_deref(), claims.issued_at)?;

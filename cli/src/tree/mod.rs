@@ -115,7 +115,8 @@ pub fn sign(args: &SignArgs) -> CliResult<()> {
         version: args.release_version,
     };
     check_claims(&claims)?;
-    let key = load_key(&args.key, args.passphrase_file.as_deref())?;
+    crate::keyless::refuse(args, "folders")?;
+    let key = load_key(crate::keyless::key_path(args)?, args.passphrase_file.as_deref())?;
 
     let req = SignClaims {
         alg: claims.alg,
