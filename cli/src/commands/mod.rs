@@ -13,3 +13,6 @@ pub mod cert;
 pub mod policy;
 pub mod rotate;
 pub mod trust;
+
+// Keyless signing: the certificate issuer service and its audit log.
+pub mod issuer;
