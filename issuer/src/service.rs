@@ -461,7 +461,7 @@ async fn certificate(State(app): State<Arc<App>>, req: Request) -> Result<Respon
         .map_err(|_| ApiError::internal("no randomness for the certificate id"))?;
     let scope_refs: Vec<&str> = scope.iter().map(String::as_str).collect();
     let request = sealkit::CertRequest {
-        alg: sealkit::SignatureAlg::EdDsa,
+        alg: sealkit::SignatureAlg::Ed25519,
         issuer: &app.config.name,
         subject: &grant.identity,
         key,
