@@ -53,7 +53,7 @@
 #define SEALKIT_ERR_UNKNOWN_CRITICAL_HEADER 109 /* malformed envelope: crit names a header that is absent or not understood */
 #define SEALKIT_ERR_CONTENT_TYPE_PRESENT 110 /* malformed envelope: content type header (3) is not allowed in a hash envelope */
 #define SEALKIT_ERR_LEGACY_HASH_ENVELOPE_LABEL 111 /* malformed envelope: pre-standard hash envelope labels -6800..-6802 are not accepted */
-#define SEALKIT_ERR_UNPROTECTED_HEADER_NOT_EMPTY 112 /* malformed envelope: the unprotected header must be empty */
+#define SEALKIT_ERR_UNPROTECTED_HEADER_NOT_EMPTY 112 /* malformed envelope: the unprotected header must be empty or hold only a timestamp receipt */
 #define SEALKIT_ERR_WRONG_ENVELOPE_TYPE 113 /* malformed envelope: typ is not the sealkit envelope type */
 #define SEALKIT_ERR_UNKNOWN_CLAIM 114 /* malformed envelope: unknown CWT claim */
 #define SEALKIT_ERR_FIELD_TOO_LONG 115 /* malformed envelope: a text field is longer than allowed */
@@ -91,6 +91,7 @@
 #define SEALKIT_ERR_SIGNATURE_SET_MISMATCH 172 /* malformed signature set: its envelopes do not all sign the same artifact */
 #define SEALKIT_ERR_BAD_ROTATION 174 /* malformed rotation statement */
 #define SEALKIT_ERR_BAD_POLICY 175 /* malformed compiled trust policy */
+#define SEALKIT_ERR_BAD_TIMESTAMP_RECEIPT 176 /* malformed timestamp receipt */
 #define SEALKIT_ERR_UNSUPPORTED_ALGORITHM 200 /* unsupported signature algorithm (only Ed25519 -19 and EdDSA -8) */
 #define SEALKIT_ERR_UNSUPPORTED_HASH_ALGORITHM 201 /* unsupported hash algorithm (only SHA-256 -16 and SHA-512 -44) */
 #define SEALKIT_ERR_UNTRUSTED_KEY 202 /* untrusted key: the envelope's key id matches no trusted key */
@@ -113,6 +114,11 @@
 #define SEALKIT_ERR_NOT_A_CERTIFIER 219 /* not a certifier: a key that may not certify issued a certificate */
 #define SEALKIT_ERR_SIGNED_OUTSIDE_VALIDITY 220 /* signed outside validity: the signing time is outside the certificate's validity */
 #define SEALKIT_ERR_BAD_CERTIFICATE_SIGNATURE 221 /* bad certificate signature: a certificate was not signed by its issuer */
+#define SEALKIT_ERR_UNTRUSTED_TIMESTAMP_KEY 222 /* untrusted timestamp key: the receipt was not signed by a trusted timestamp key */
+#define SEALKIT_ERR_BAD_TIMESTAMP_SIGNATURE 223 /* bad timestamp signature: the receipt does not verify under its timestamp key */
+#define SEALKIT_ERR_TIMESTAMP_DIGEST_MISMATCH 224 /* timestamp digest mismatch: the receipt timestamps another envelope */
+#define SEALKIT_ERR_TIMESTAMP_OUTSIDE_VALIDITY 225 /* timestamp outside validity: the receipt's time is outside a certificate's validity */
+#define SEALKIT_ERR_TIMESTAMP_MISSING 226 /* timestamp missing: the policy requires a timestamp receipt */
 #define SEALKIT_ERR_ARTIFACT_TOO_LONG 300 /* artifact too long: more bytes than were signed (appended data) */
 #define SEALKIT_ERR_ARTIFACT_TOO_SHORT 301 /* artifact too short: fewer bytes than were signed (truncated) */
 #define SEALKIT_ERR_DIGEST_MISMATCH 302 /* digest mismatch: the artifact's bytes are not the signed bytes */

@@ -9,6 +9,7 @@ use crate::cbor::{KeyOrder, Reader};
 use crate::cert::check_chain_value;
 use crate::digest::HashAlg;
 use crate::key::KeyId;
+use crate::timestamp::{TimestampReceipt, LABEL_TIMESTAMP};
 use crate::Error;
 
 /// CBOR tag of a COSE_Sign1 (RFC 9052).
@@ -151,6 +152,7 @@ pub struct Envelope<'a> {
     version: Option<u64>,
     expires: Option<u64>,
     chain: Option<&'a [u8]>,
+    receipt: Option<&'a [u8]>,
     payload: &'a [u8],
     signature: [u8; 64],
 }
@@ -354,6 +356,23 @@ fn parse_protected(bytes: &[u8]) -> Result<Protected<'_>, Error> {
     Ok(p)
 }
 
+/// The unprotected header: empty, or exactly one timestamp receipt (nothing else is ever
+/// trusted from it). Returns the receipt's bytes, validated in full.
+fn parse_unprotected<'a>(r: &mut Reader<'a>) -> Result<Option<&'a [u8]>, Error> {
+    match r.map(Error::BadSign1Structure)? {
+        0 => Ok(None),
+        1 => {
+            if r.int(Error::UnprotectedHeaderNotEmpty)? != LABEL_TIMESTAMP {
+                return Err(Error::UnprotectedHeaderNotEmpty);
+            }
+            let start = r.position();
+            TimestampReceipt::read(r)?;
+            Ok(Some(r.since(start)))
+        }
+        _ => Err(Error::UnprotectedHeaderNotEmpty),
+    }
+}
+
 impl<'a> Envelope<'a> {
     /// Parses an envelope strictly. Never panics and never allocates, whatever the input.
     #[inline(never)]
@@ -370,9 +389,7 @@ impl<'a> Envelope<'a> {
         }
         let protected = r.bytes(Error::BadSign1Structure)?;
         let p = parse_protected(protected)?;
-        if r.map(Error::BadSign1Structure)? != 0 {
-            return Err(Error::UnprotectedHeaderNotEmpty);
-        }
+        let receipt = parse_unprotected(&mut r)?;
         if r.null()? {
             return Err(Error::DetachedPayload);
         }
@@ -413,9 +430,16 @@ impl<'a> Envelope<'a> {
             version: p.version,
             expires: claims.expires,
             chain: p.chain,
+            receipt,
             payload,
             signature,
         })
+    }
+
+    /// The timestamp receipt in the unprotected header, if any (validated in structure only;
+    /// [`TimestampReceipt::parse`] reads it).
+    pub fn unverified_receipt(&self) -> Option<&'a [u8]> {
+        self.receipt
     }
 
     /// The protected header bytes exactly as received; the signature covers these.

@@ -122,6 +122,8 @@ pub enum Error {
     BadRotation = 174,
     /// A compiled trust policy is not the CBOR structure the format defines.
     BadPolicy = 175,
+    /// The timestamp receipt in the unprotected header is not the signed CWT the format defines.
+    BadTimestampReceipt = 176,
 
     // 2xx: well formed but not acceptable.
     /// `alg` is neither Ed25519 (-19) nor EdDSA (-8).
@@ -168,6 +170,16 @@ pub enum Error {
     SignedOutsideValidity = 220,
     /// A certificate's signature does not verify under its issuer's key.
     BadCertificateSignature = 221,
+    /// The timestamp receipt was signed by a key the policy does not trust to timestamp.
+    UntrustedTimestampKey = 222,
+    /// The timestamp receipt's signature does not verify under the timestamp key.
+    BadTimestampSignature = 223,
+    /// The timestamp receipt names another envelope's digest.
+    TimestampDigestMismatch = 224,
+    /// The timestamp receipt's time lies outside a certificate's validity.
+    TimestampOutsideValidity = 225,
+    /// The policy requires a timestamp receipt and the envelope carries none.
+    TimestampMissing = 226,
 
     // 3xx: the artifact does not match.
     /// More bytes arrived than the signed length.
@@ -263,6 +275,7 @@ impl Error {
             Error::SignatureSetMismatch => "signature_set_mismatch",
             Error::BadRotation => "bad_rotation",
             Error::BadPolicy => "bad_policy",
+            Error::BadTimestampReceipt => "bad_timestamp_receipt",
             Error::NotSealedStream => "not_sealed_stream",
             Error::UnsupportedSealedVersion => "unsupported_sealed_version",
             Error::SealedStreamTruncated => "sealed_stream_truncated",
@@ -299,6 +312,11 @@ impl Error {
             Error::NotACertifier => "not_a_certifier",
             Error::SignedOutsideValidity => "signed_outside_validity",
             Error::BadCertificateSignature => "bad_certificate_signature",
+            Error::UntrustedTimestampKey => "untrusted_timestamp_key",
+            Error::BadTimestampSignature => "bad_timestamp_signature",
+            Error::TimestampDigestMismatch => "timestamp_digest_mismatch",
+            Error::TimestampOutsideValidity => "timestamp_outside_validity",
+            Error::TimestampMissing => "timestamp_missing",
             Error::ArtifactTooLong => "artifact_too_long",
             Error::ArtifactTooShort => "artifact_too_short",
             Error::DigestMismatch => "digest_mismatch",
@@ -349,7 +367,7 @@ impl Error {
                 "malformed envelope: pre-standard hash envelope labels -6800..-6802 are not accepted"
             }
             Error::UnprotectedHeaderNotEmpty => {
-                "malformed envelope: the unprotected header must be empty"
+                "malformed envelope: the unprotected header must be empty or hold only a timestamp receipt"
             }
             Error::WrongEnvelopeType => "malformed envelope: typ is not the sealkit envelope type",
             Error::UnknownClaim => "malformed envelope: unknown CWT claim",
@@ -378,6 +396,7 @@ impl Error {
             Error::SignatureSetMismatch => "malformed signature set: its envelopes do not all sign the same artifact",
             Error::BadRotation => "malformed rotation statement",
             Error::BadPolicy => "malformed compiled trust policy",
+            Error::BadTimestampReceipt => "malformed timestamp receipt",
             Error::NotSealedStream => "not a sealed stream: the magic bytes are wrong",
             Error::UnsupportedSealedVersion => {
                 "unsupported sealed stream version (only version 1)"
@@ -426,6 +445,11 @@ impl Error {
             Error::NotACertifier => "not a certifier: a key that may not certify issued a certificate",
             Error::SignedOutsideValidity => "signed outside validity: the signing time is outside the certificate's validity",
             Error::BadCertificateSignature => "bad certificate signature: a certificate was not signed by its issuer",
+            Error::UntrustedTimestampKey => "untrusted timestamp key: the receipt was not signed by a trusted timestamp key",
+            Error::BadTimestampSignature => "bad timestamp signature: the receipt does not verify under its timestamp key",
+            Error::TimestampDigestMismatch => "timestamp digest mismatch: the receipt timestamps another envelope",
+            Error::TimestampOutsideValidity => "timestamp outside validity: the receipt's time is outside a certificate's validity",
+            Error::TimestampMissing => "timestamp missing: the policy requires a timestamp receipt",
             Error::ArtifactTooLong => {
                 "artifact too long: more bytes than were signed (appended data)"
             }
@@ -506,6 +530,7 @@ impl Error {
         Error::SignatureSetMismatch,
         Error::BadRotation,
         Error::BadPolicy,
+        Error::BadTimestampReceipt,
         Error::UnsupportedAlgorithm,
         Error::UnsupportedHashAlgorithm,
         Error::UntrustedKey,
@@ -528,6 +553,11 @@ impl Error {
         Error::NotACertifier,
         Error::SignedOutsideValidity,
         Error::BadCertificateSignature,
+        Error::UntrustedTimestampKey,
+        Error::BadTimestampSignature,
+        Error::TimestampDigestMismatch,
+        Error::TimestampOutsideValidity,
+        Error::TimestampMissing,
         Error::ArtifactTooLong,
         Error::ArtifactTooShort,
         Error::DigestMismatch,

@@ -47,6 +47,7 @@ mod sign;
 #[cfg(feature = "sign")]
 mod sign_trust;
 mod slot;
+mod timestamp;
 mod tree;
 mod trust;
 mod verifier;
@@ -73,7 +74,8 @@ pub use policy::{
     MAX_POLICY_PATTERN_TEXT, MAX_REVOKED_CERTS, MAX_REVOKED_KEYS, MAX_SIGNERS, MAX_TRUSTED_KEYS,
 };
 pub use policy_cbor::{
-    MAX_POLICY_LEN, POLICY_FLAG_CERTIFY, POLICY_FLAG_SIGN, POLICY_FORMAT_VERSION,
+    MAX_POLICY_LEN, POLICY_FLAG_CERTIFY, POLICY_FLAG_SIGN, POLICY_FLAG_TIMESTAMP,
+    POLICY_FORMAT_VERSION,
 };
 pub use rotation::{Rotation, MAX_ROTATION_LEN, ROTATION_TYPE};
 pub use sealed::{
@@ -86,10 +88,14 @@ pub use sign::{sign, SignRequest, SigningKey, MAX_SIGNED_ENVELOPE_LEN};
 pub use sign::{sign_with, SignOptions, MAX_CHAINED_ENVELOPE_LEN};
 #[cfg(feature = "sign")]
 pub use sign_trust::{
-    append_signature, encode_chain, issue_certificate, sign_rotation, CertRequest,
-    MAX_ENCODED_CHAIN_LEN,
+    append_signature, attach_receipt, encode_chain, issue_certificate, sign_rotation,
+    sign_timestamp, CertRequest, MAX_ENCODED_CHAIN_LEN,
 };
 pub use slot::{SlotState, VerifierSlot};
+pub use timestamp::{
+    envelope_digest, TimestampReceipt, CLAIM_ENVELOPE_DIGEST, LABEL_TIMESTAMP, MAX_RECEIPT_LEN,
+    TIMESTAMP_TYPE,
+};
 pub use tree::TreeVerifierState;
 pub use tree::{
     check_tree_path, compare_paths, encode_tree_entry, encode_tree_manifest_head,

@@ -31,6 +31,7 @@ pub struct TrustedKey {
     identity: Option<String<MAX_IDENTITY_LEN>>,
     may_sign: bool,
     may_certify: bool,
+    may_timestamp: bool,
 }
 
 impl TrustedKey {
@@ -54,6 +55,10 @@ impl TrustedKey {
     /// Whether the key may certify other keys (a root).
     pub fn may_certify(&self) -> bool {
         self.may_certify
+    }
+    /// Whether the key may sign timestamp receipts (a timestamp authority).
+    pub fn may_timestamp(&self) -> bool {
+        self.may_timestamp
     }
 }
 
@@ -95,6 +100,9 @@ fn bounded<const N: usize>(s: &str) -> Result<String<N>, Error> {
 ///   certificate and the envelope are valid now;
 /// - the signer identity and the artifact's subject match the entry's patterns, if it has any,
 ///   and the policy's required identity and subject, if any;
+/// - a timestamp receipt, if the envelope carries one (or the policy requires one), is signed by
+///   a trusted timestamp key, names this envelope, and falls inside every certificate's
+///   validity, which then need not hold now;
 /// - if the policy has a minimum version, the envelope carries a version at least that;
 /// - at least [`threshold`](Self::threshold) distinct trusted signers signed the artifact.
 #[derive(Clone, Debug)]
@@ -113,6 +121,7 @@ pub struct TrustPolicy {
     now: Option<u64>,
     threshold: u8,
     distinct_identities: bool,
+    require_timestamp: bool,
 }
 
 impl Default for TrustPolicy {
@@ -139,6 +148,7 @@ impl TrustPolicy {
             now: None,
             threshold: 1,
             distinct_identities: false,
+            require_timestamp: false,
         }
     }
 
@@ -184,6 +194,33 @@ impl TrustPolicy {
         Ok(self)
     }
 
+    /// Trusts `key` to sign timestamp receipts. If `key` is already trusted (say, as the root of
+    /// a keyless issuer that also timestamps), that entry gains the right; otherwise a new entry
+    /// that may only timestamp is added.
+    pub fn trust_timestamp_key(&mut self, key: PublicKey) -> Result<&mut Self, Error> {
+        let kid = key.key_id();
+        if let Some(entry) = self.keys.iter_mut().find(|k| k.kid == kid) {
+            if entry.key != key {
+                return Err(Error::DuplicateKey);
+            }
+            entry.may_timestamp = true;
+            return Ok(self);
+        }
+        self.push(key, None, false, false)?;
+        if let Some(entry) = self.keys.last_mut() {
+            entry.may_timestamp = true;
+        }
+        Ok(self)
+    }
+
+    /// Requires every counted signer's envelope to carry a timestamp receipt from a trusted
+    /// timestamp key (keyless signing: the certificates are minutes long, the receipt proves
+    /// the signature was made inside them).
+    pub fn require_timestamp(&mut self) -> &mut Self {
+        self.require_timestamp = true;
+        self
+    }
+
     fn push(
         &mut self,
         key: PublicKey,
@@ -203,6 +240,7 @@ impl TrustPolicy {
                 identity,
                 may_sign,
                 may_certify,
+                may_timestamp: false,
             })
             .map_err(|_| Error::TooManyKeys)?;
         Ok(self)
@@ -422,6 +460,10 @@ impl TrustPolicy {
     pub fn distinct_identities(&self) -> bool {
         self.distinct_identities
     }
+    /// Whether every signer must carry a trusted timestamp receipt.
+    pub fn timestamp_required(&self) -> bool {
+        self.require_timestamp
+    }
 
     pub(crate) fn find(&self, kid: KeyId) -> Option<&TrustedKey> {
         self.keys.iter().find(|k| k.kid == kid)
@@ -591,6 +633,19 @@ impl PolicyBuilder {
         distinct_identities: bool,
     ) -> Result<&mut Self, Error> {
         self.apply(|p| p.require_signers(k, distinct_identities).map(|_| ()))
+    }
+
+    /// [`TrustPolicy::trust_timestamp_key`], unless the builder has failed.
+    pub fn trust_timestamp_key(&mut self, key: PublicKey) -> Result<&mut Self, Error> {
+        self.apply(|p| p.trust_timestamp_key(key).map(|_| ()))
+    }
+
+    /// [`TrustPolicy::require_timestamp`], unless the builder has failed.
+    pub fn require_timestamp(&mut self) -> Result<&mut Self, Error> {
+        self.apply(|p| {
+            p.require_timestamp();
+            Ok(())
+        })
     }
 
     /// [`TrustPolicy::apply_rotation`], unless the builder has failed.

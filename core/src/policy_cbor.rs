@@ -21,6 +21,8 @@ pub const MAX_POLICY_LEN: usize = 8192;
 pub const POLICY_FLAG_SIGN: u64 = 1;
 /// Entry flag: the key may certify other keys (a root).
 pub const POLICY_FLAG_CERTIFY: u64 = 2;
+/// Entry flag: the key may sign timestamp receipts.
+pub const POLICY_FLAG_TIMESTAMP: u64 = 4;
 
 const BAD: Error = Error::BadPolicy;
 
@@ -65,7 +67,7 @@ fn read_entry(r: &mut Reader<'_>, p: &mut TrustPolicy) -> Result<(), Error> {
             1 => key = Some(PublicKey::from_bytes(r.bytes(BAD)?)?),
             2 => {
                 let f = r.uint(BAD)?;
-                if f == 0 || f > (POLICY_FLAG_SIGN | POLICY_FLAG_CERTIFY) {
+                if f == 0 || f > (POLICY_FLAG_SIGN | POLICY_FLAG_CERTIFY | POLICY_FLAG_TIMESTAMP) {
                     return Err(BAD);
                 }
                 flags = Some(f);
@@ -79,12 +81,19 @@ fn read_entry(r: &mut Reader<'_>, p: &mut TrustPolicy) -> Result<(), Error> {
     let (Some(key), Some(flags)) = (key, flags) else {
         return Err(BAD);
     };
-    p.trust_entry(
-        key,
+    let (sign, certify) = (
         flags & POLICY_FLAG_SIGN != 0,
         flags & POLICY_FLAG_CERTIFY != 0,
-        name,
-    )?;
+    );
+    if sign || certify {
+        p.trust_entry(key, sign, certify, name)?;
+    } else if name.is_some() {
+        // A name is what a root's certificates carry; a timestamp-only key has none.
+        return Err(BAD);
+    }
+    if flags & POLICY_FLAG_TIMESTAMP != 0 {
+        p.trust_timestamp_key(key)?;
+    }
     for id in identities {
         p.allow_identity(key.key_id(), id)?;
     }
@@ -185,6 +194,13 @@ impl TrustPolicy {
                     }
                     let k = p.threshold();
                     p.require_signers(k, true)?;
+                }
+                11 => {
+                    // Only `true` is written; absence means false.
+                    if r.peek()? != minicbor::data::Type::Bool || !r.bool(BAD)? {
+                        return Err(BAD);
+                    }
+                    p.require_timestamp();
                 }
                 _ => return Err(BAD),
             }

@@ -14,13 +14,17 @@ use crate::cert::{
 };
 use crate::envelope::{
     Envelope, SignatureAlg, CLAIM_EXP, CLAIM_IAT, CLAIM_ISS, CLAIM_SUB, COSE_SIGN1_TAG, LABEL_ALG,
-    LABEL_KID, LABEL_TYP,
+    LABEL_KID, LABEL_TYP, MAX_ENVELOPE_LEN,
 };
 use crate::key::PublicKey;
 use crate::policy::MAX_SIGNERS;
 use crate::rotation::ROTATION_TYPE;
 use crate::set::{SignatureFile, MAX_SIGNATURE_SET_LEN};
 use crate::sign::SigningKey;
+use crate::timestamp::{
+    digest_of, TimestampReceipt, CLAIM_ENVELOPE_DIGEST, LABEL_TIMESTAMP, MAX_RECEIPT_LEN,
+    TIMESTAMP_TYPE,
+};
 use crate::verifier::sig_structure_bytes;
 use crate::Error;
 
@@ -355,4 +359,82 @@ pub fn append_signature(
     }
     w.write_all(new_envelope).map_err(too_small)?;
     Ok(w.position())
+}
+
+/// Signs a timestamp receipt: the authority `tsa` states that the envelope whose
+/// [`envelope_digest`](crate::envelope_digest) is `envelope_digest` existed at `time` (seconds
+/// since the Unix epoch). Writes the receipt (`docs/FORMAT.md`, "Timestamp receipts") into `out`
+/// and returns its length; a buffer of [`MAX_RECEIPT_LEN`] always suffices.
+pub fn sign_timestamp(
+    tsa: &SigningKey,
+    envelope_digest: &[u8; 32],
+    time: u64,
+    out: &mut [u8],
+) -> Result<usize, Error> {
+    let mut protected = [0u8; MAX_CWT_PROTECTED_LEN];
+    let mut e = Encoder::new(Cursor::new(&mut protected[..]));
+    encode_cwt_protected(
+        SignatureAlg::Ed25519,
+        &tsa.public_key(),
+        TIMESTAMP_TYPE,
+        &mut e,
+    )?;
+    let plen = e.writer().position();
+    let protected = protected.get(..plen).ok_or(Error::BufferTooSmall)?;
+
+    let mut payload = [0u8; 64];
+    let mut e = Encoder::new(Cursor::new(&mut payload[..]));
+    // Keys in bytewise order of their encodings: 6 (0x06) before -65541 (0x3a...).
+    e.map(2)
+        .and_then(|e| e.i64(CLAIM_IAT))
+        .and_then(|e| e.u64(time))
+        .and_then(|e| e.i64(CLAIM_ENVELOPE_DIGEST))
+        .and_then(|e| e.bytes(envelope_digest))
+        .map_err(too_small)?;
+    let n = e.writer().position();
+    let payload = payload.get(..n).ok_or(Error::BufferTooSmall)?;
+    let mut receipt = [0u8; MAX_RECEIPT_LEN];
+    let n = sign1_attached(tsa, protected, payload, &mut receipt)?;
+    let receipt = receipt.get(..n).ok_or(Error::BufferTooSmall)?;
+    out.get_mut(..n)
+        .ok_or(Error::BufferTooSmall)?
+        .copy_from_slice(receipt);
+    Ok(n)
+}
+
+/// Attaches a timestamp receipt to a single envelope: writes the envelope with the receipt in
+/// its unprotected header (label [`LABEL_TIMESTAMP`]) into `out` and returns its length. The
+/// signed bytes are unchanged. Refuses a receipt that does not parse
+/// ([`Error::BadTimestampReceipt`]) or names another envelope
+/// ([`Error::TimestampDigestMismatch`]), an envelope that already carries one
+/// ([`Error::UnprotectedHeaderNotEmpty`]), and a result over
+/// [`MAX_ENVELOPE_LEN`] ([`Error::EnvelopeTooLarge`]). Whether the receipt's key is trusted is
+/// the verifier's business.
+pub fn attach_receipt(envelope: &[u8], receipt: &[u8], out: &mut [u8]) -> Result<usize, Error> {
+    let env = Envelope::parse(envelope)?;
+    if env.unverified_receipt().is_some() {
+        return Err(Error::UnprotectedHeaderNotEmpty);
+    }
+    let stamp = TimestampReceipt::parse(receipt)?;
+    if stamp.unverified_digest() != &digest_of(&env) {
+        return Err(Error::TimestampDigestMismatch);
+    }
+    let mut w = Cursor::new(&mut *out);
+    let mut e = Encoder::new(&mut w);
+    e.tag(minicbor::data::Tag::new(COSE_SIGN1_TAG))
+        .and_then(|e| e.array(4))
+        .and_then(|e| e.bytes(env.protected_bytes()))
+        .and_then(|e| e.map(1))
+        .and_then(|e| e.i64(LABEL_TIMESTAMP))
+        .map_err(too_small)?;
+    w.write_all(receipt).map_err(too_small)?;
+    let mut e = Encoder::new(&mut w);
+    e.bytes(env.payload())
+        .and_then(|e| e.bytes(env.signature()))
+        .map_err(too_small)?;
+    let n = w.position();
+    if n > MAX_ENVELOPE_LEN {
+        return Err(Error::EnvelopeTooLarge);
+    }
+    Ok(n)
 }

@@ -9,6 +9,7 @@ use crate::envelope::{Envelope, MAX_IDENTITY_LEN};
 use crate::key::KeyId;
 use crate::pattern::{pattern_covers, pattern_matches};
 use crate::policy::{TrustPolicy, TrustedKey};
+use crate::timestamp::{digest_of, TimestampReceipt};
 use crate::Error;
 
 /// One signer whose signature, chain and policy rules all held.
@@ -18,6 +19,9 @@ pub struct Signer {
     identity: Option<String<MAX_IDENTITY_LEN, u8>>,
     root: Option<KeyId>,
     depth: u8,
+    // The time as bytes keeps `Signer` byte-aligned and small: eight of them live in every
+    // verifier, whose size the C binding fixes.
+    timestamp: Option<(KeyId, [u8; 8])>,
 }
 
 impl Signer {
@@ -37,6 +41,15 @@ impl Signer {
     /// How many certificates the chain held (0 for a directly trusted key).
     pub fn chain_depth(&self) -> u8 {
         self.depth
+    }
+    /// When a trusted timestamp authority saw the envelope (seconds since the Unix epoch), if
+    /// it carried a receipt; the chain's validity was checked at this time.
+    pub fn timestamp(&self) -> Option<u64> {
+        self.timestamp.map(|(_, t)| u64::from_le_bytes(t))
+    }
+    /// The id of the timestamp key that signed the receipt, if any.
+    pub fn timestamp_key_id(&self) -> Option<KeyId> {
+        self.timestamp.map(|(k, _)| k)
     }
 }
 
@@ -119,6 +132,31 @@ fn check_link(upper: &Certificate<'_>, lower: &Certificate<'_>, below: usize) ->
     )
 }
 
+/// Checks a timestamp receipt: a trusted, unrevoked timestamp key signed it, and it names this
+/// envelope. Returns that key's id and the time it vouches for.
+fn check_receipt(
+    raw: &[u8],
+    env: &Envelope<'_>,
+    policy: &TrustPolicy,
+) -> Result<(KeyId, u64), Error> {
+    let receipt = TimestampReceipt::parse(raw)?;
+    let kid = receipt.unverified_kid();
+    let tsa = policy
+        .find(kid)
+        .filter(|k| k.may_timestamp())
+        .ok_or(Error::UntrustedTimestampKey)?;
+    if !receipt.is_signed_by(tsa.public_key()) {
+        return Err(Error::BadTimestampSignature);
+    }
+    if policy.revoked_keys().contains(&kid) {
+        return Err(Error::KeyRevoked);
+    }
+    if receipt.unverified_digest() != &digest_of(env) {
+        return Err(Error::TimestampDigestMismatch);
+    }
+    Ok((kid, receipt.unverified_time()))
+}
+
 fn copy_identity(s: &str) -> Result<String<MAX_IDENTITY_LEN, u8>, Error> {
     String::try_from(s).map_err(|_| Error::FieldTooLong)
 }
@@ -190,8 +228,22 @@ pub fn check_signer(env: &Envelope<'_>, policy: &TrustPolicy) -> Result<Signer, 
         return Err(Error::CertificateRevoked);
     }
 
-    // Time, when the verifier knows it.
-    if let Some(now) = policy.time() {
+    // Time. A trusted receipt proves when the signature existed: the chain must have been valid
+    // then, whatever the time now (short-lived keyless certificates). Without one, the chain
+    // must be valid now, when the verifier knows the time.
+    let timestamp = match env.unverified_receipt() {
+        Some(raw) => Some(check_receipt(raw, env, policy)?),
+        None if policy.timestamp_required() => return Err(Error::TimestampMissing),
+        None => None,
+    };
+    if let Some((_, at)) = timestamp {
+        if chain
+            .iter()
+            .any(|c| at < c.unverified_not_before() || at >= c.unverified_expires())
+        {
+            return Err(Error::TimestampOutsideValidity);
+        }
+    } else if let Some(now) = policy.time() {
         for c in &chain {
             if now < c.unverified_not_before() {
                 return Err(Error::CertificateNotYetValid);
@@ -200,6 +252,9 @@ pub fn check_signer(env: &Envelope<'_>, policy: &TrustPolicy) -> Result<Signer, 
                 return Err(Error::CertificateExpired);
             }
         }
+    }
+    // Expiry of the envelope itself (freeze attacks) is always against the time now.
+    if let Some(now) = policy.time() {
         if env.unverified_expires().is_some_and(|exp| now >= exp) {
             return Err(Error::EnvelopeExpired);
         }
@@ -270,5 +325,6 @@ pub fn check_signer(env: &Envelope<'_>, policy: &TrustPolicy) -> Result<Signer, 
             Some(entry.key_id())
         },
         depth: chain.len() as u8,
+        timestamp: timestamp.map(|(k, t)| (k, t.to_le_bytes())),
     })
 }

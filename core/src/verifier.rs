@@ -136,7 +136,7 @@ pub struct StreamVerifier {
 }
 
 /// The CBOR head of a byte string of `len` bytes, in shortest form.
-fn bstr_head(len: usize) -> ([u8; 9], usize) {
+pub(crate) fn bstr_head(len: usize) -> ([u8; 9], usize) {
     let mut e = Encoder::new(Cursor::new([0u8; 9]));
     // Nine bytes hold the longest head, so this cannot fail.
     let _ = e.bytes_len(len as u64);

@@ -140,8 +140,8 @@ fn after_finish_every_call_is_already_finished() {
 fn state_size_stays_within_budget() {
     // Held by value in the C binding's 2048-byte `sealkit_tree_verifier` block, beside the
     // caller's buffer pointer and a magic word. It holds the verified facts, which list up to 8
-    // signers since signature sets exist.
+    // signers since signature sets exist, each with its timestamp receipt's time.
     let n = core::mem::size_of::<TreeVerifierState>();
     println!("size_of::<TreeVerifierState>() = {n}");
-    assert!(n <= 1960, "TreeVerifierState grew to {n} bytes");
+    assert!(n <= 2024, "TreeVerifierState grew to {n} bytes");
 }

@@ -19,7 +19,7 @@ fn file() -> TrustVectorFile {
         .join(PATH);
     let text = std::fs::read_to_string(path).expect("trust vectors");
     let file: TrustVectorFile = serde_json::from_str(&text).expect("schema");
-    assert_eq!(file.version, 1, "unknown trust vector schema");
+    assert_eq!(file.version, 2, "unknown trust vector schema");
     file
 }
 

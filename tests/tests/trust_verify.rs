@@ -727,7 +727,7 @@ fn a_compiled_policy_loads_every_field() {
             },
             EntrySpec {
                 key: 4,
-                flags: 3,
+                flags: 7,
                 ..EntrySpec::default()
             },
         ],
@@ -739,13 +739,15 @@ fn a_compiled_policy_loads_every_field() {
         revoked_certs: vec![b"inter-1", b"leaf-9"],
         threshold: Some(2),
         distinct_identities: true,
+        require_timestamp: true,
     };
     let bytes = spec.encode();
     let p = TrustPolicy::from_cbor(&bytes).unwrap();
     let root = key(1).public_key().key_id();
     assert_eq!(p.keys().len(), 2);
     assert!(p.keys()[0].may_certify() && !p.keys()[0].may_sign());
-    assert!(p.keys()[1].may_certify() && p.keys()[1].may_sign());
+    assert!(p.keys()[1].may_certify() && p.keys()[1].may_sign() && p.keys()[1].may_timestamp());
+    assert!(!p.keys()[0].may_timestamp());
     assert_eq!(p.root_name(root), Some(ROOT_NAME));
     assert_eq!(
         p.allowed_identities(root).collect::<Vec<_>>(),
@@ -763,6 +765,7 @@ fn a_compiled_policy_loads_every_field() {
     assert!(p.is_certificate_revoked(b"leaf-9") && p.is_certificate_revoked(b"inter-1"));
     assert_eq!(p.threshold(), 2);
     assert!(p.distinct_identities());
+    assert!(p.timestamp_required());
     assert_eq!(p.time(), None);
 
     // Every strict rule: trailing bytes, a truncation anywhere, an unknown key, version 2.

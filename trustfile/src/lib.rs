@@ -20,6 +20,8 @@
 //! identities = ["*@vendor.example"]
 //! [[key]]
 //! key = "sealkit-ed25519:..."
+//! [[timestamp]]
+//! key_file = "tsa.pub"
 //! [revoked]
 //! keys = ["0123456789abcdef"]
 //! ```
@@ -114,6 +116,8 @@ struct FileToml {
     #[serde(default)]
     key: Vec<KeyToml>,
     #[serde(default)]
+    timestamp: Vec<TimestampToml>,
+    #[serde(default)]
     revoked: Option<RevokedToml>,
 }
 
@@ -126,6 +130,7 @@ struct RequireToml {
     signers: Option<i64>,
     distinct_identities: Option<bool>,
     max_chain_depth: Option<i64>,
+    timestamp: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -137,6 +142,14 @@ struct RootToml {
     identities: Option<Vec<String>>,
     subjects: Option<Vec<String>>,
     sign: Option<bool>,
+    timestamps: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TimestampToml {
+    key: Option<String>,
+    key_file: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -167,6 +180,8 @@ pub struct Entry {
     pub sign: bool,
     /// It may certify other keys (a root).
     pub certify: bool,
+    /// It may sign timestamp receipts (a timestamp authority).
+    pub timestamp: bool,
     /// The issuer name the certificates it issues must carry, if any.
     pub name: Option<String>,
     /// Identity patterns its signers must match (empty: any).
@@ -196,6 +211,8 @@ pub struct Policy {
     pub threshold: Option<u8>,
     /// Whether counted signers must also have distinct identities.
     pub distinct_identities: bool,
+    /// Whether every signer must carry a trusted timestamp receipt.
+    pub require_timestamp: bool,
 }
 
 fn small(context: &str, v: i64, what: &str) -> Result<u8> {
@@ -279,6 +296,7 @@ impl Policy {
                 key: key_of(&ctx, r.key.as_deref(), r.key_file.as_deref(), base)?,
                 sign: r.sign.unwrap_or(false),
                 certify: true,
+                timestamp: r.timestamps.unwrap_or(false),
                 name: r.name.clone(),
                 identities: r.identities.clone().unwrap_or_default(),
                 subjects: r.subjects.clone().unwrap_or_default(),
@@ -292,6 +310,7 @@ impl Policy {
                 key: key_of(&ctx, k.key.as_deref(), k.key_file.as_deref(), base)?,
                 sign: true,
                 certify: false,
+                timestamp: false,
                 name: None,
                 identities: k.identities.clone().unwrap_or_default(),
                 subjects: k.subjects.clone().unwrap_or_default(),
@@ -299,7 +318,19 @@ impl Policy {
             check_list(&ctx, "identities", k.identities.as_deref())?;
             check_list(&ctx, "subjects", k.subjects.as_deref())?;
         }
-        if p.entries.is_empty() {
+        for (i, t) in file.timestamp.iter().enumerate() {
+            let ctx = format!("{name}: [[timestamp]] #{}", i + 1);
+            p.entries.push(Entry {
+                key: key_of(&ctx, t.key.as_deref(), t.key_file.as_deref(), base)?,
+                sign: false,
+                certify: false,
+                timestamp: true,
+                name: None,
+                identities: Vec::new(),
+                subjects: Vec::new(),
+            });
+        }
+        if p.entries.iter().all(|e| !e.sign && !e.certify) {
             return Err(malformed(
                 name,
                 "trusts no key: add a [[root]] or a [[key]]",
@@ -316,6 +347,13 @@ impl Policy {
             .transpose()?;
         p.threshold = req.signers.map(|k| small(&ctx, k, "signers")).transpose()?;
         p.distinct_identities = req.distinct_identities.unwrap_or(false);
+        p.require_timestamp = req.timestamp.unwrap_or(false);
+        if p.require_timestamp && !p.entries.iter().any(|e| e.timestamp) {
+            return Err(malformed(
+                &ctx,
+                "timestamp = true, but no key may timestamp: add a [[timestamp]] (or timestamps = true on a [[root]])",
+            ));
+        }
 
         let rev = file.revoked.unwrap_or_default();
         let ctx = format!("{name}: [revoked]");
@@ -356,8 +394,22 @@ impl Policy {
         let mut t = TrustPolicy::new();
         for (i, e) in self.entries.iter().enumerate() {
             let ctx = format!("{name}: entry #{} ({})", i + 1, e.key.key_id());
-            t.trust_entry(e.key, e.sign, e.certify, e.name.as_deref())
-                .map_err(|err| rule(&ctx, err))?;
+            if e.sign || e.certify {
+                t.trust_entry(e.key, e.sign, e.certify, e.name.as_deref())
+                    .map_err(|err| rule(&ctx, err))?;
+            } else if t.keys().iter().any(|k| k.key_id() == e.key.key_id()) {
+                // Listed twice; `timestamps = true` on the entry gives one key both roles.
+                return Err(rule(&ctx, sealkit::Error::DuplicateKey));
+            } else if e.name.is_some() || !e.identities.is_empty() || !e.subjects.is_empty() {
+                return Err(malformed(
+                    &ctx,
+                    "a timestamp-only key takes no name, identities or subjects",
+                ));
+            }
+            if e.timestamp {
+                t.trust_timestamp_key(e.key)
+                    .map_err(|err| rule(&ctx, err))?;
+            }
             for id in &e.identities {
                 t.allow_identity(e.key.key_id(), id)
                     .map_err(|err| rule(format!("{ctx}: identity {id:?}"), err))?;
@@ -396,6 +448,9 @@ impl Policy {
             t.revoke_certificate(c)
                 .map_err(|e| rule(format!("{ctx}: certificates"), e))?;
         }
+        if self.require_timestamp {
+            t.require_timestamp();
+        }
         Ok(t)
     }
 
@@ -418,6 +473,7 @@ impl Policy {
         n += u64::from(!self.revoked_certificates.is_empty());
         n += u64::from(self.threshold.is_some());
         n += u64::from(self.distinct_identities);
+        n += u64::from(self.require_timestamp);
         let _ = e.map(n);
         let _ = e.u8(1).and_then(|e| e.u64(TRUST_FILE_VERSION));
         let _ = e.u8(2).and_then(|e| e.array(self.entries.len() as u64));
@@ -426,7 +482,9 @@ impl Policy {
             m += u64::from(entry.name.is_some());
             m += u64::from(!entry.identities.is_empty());
             m += u64::from(!entry.subjects.is_empty());
-            let flags = u8::from(entry.sign) | (u8::from(entry.certify) << 1);
+            let flags = u8::from(entry.sign)
+                | (u8::from(entry.certify) << 1)
+                | (u8::from(entry.timestamp) << 2);
             let _ = e
                 .map(m)
                 .and_then(|e| e.u8(1))
@@ -480,6 +538,9 @@ impl Policy {
         if self.distinct_identities {
             let _ = e.u8(10).and_then(|e| e.bool(true));
         }
+        if self.require_timestamp {
+            let _ = e.u8(11).and_then(|e| e.bool(true));
+        }
         e.into_writer()
     }
 
@@ -508,6 +569,7 @@ impl Policy {
                     key_id: e.key.key_id().to_string(),
                     sign: e.sign,
                     certify: e.certify,
+                    timestamp: e.timestamp,
                     name: e.name.clone(),
                     identities: e.identities.clone(),
                     subjects: e.subjects.clone(),
@@ -523,6 +585,7 @@ impl Policy {
             revoked_certificates: self.revoked_certificates.iter().map(hex::encode).collect(),
             signers: self.threshold.unwrap_or(1),
             distinct_identities: self.distinct_identities,
+            require_timestamp: self.require_timestamp,
             compiled_size: self.to_cbor().len(),
         }
     }
@@ -606,6 +669,12 @@ fn decode(bytes: &[u8]) -> Result<Policy, String> {
                 }
                 p.distinct_identities = true;
             }
+            11 => {
+                if !d.bool().map_err(err)? {
+                    return Err("require timestamp (11) is written only as true".into());
+                }
+                p.require_timestamp = true;
+            }
             k => return Err(format!("unknown key {k}")),
         }
     }
@@ -671,13 +740,14 @@ fn decode_entry(d: &mut Decoder<'_>) -> Result<Entry, String> {
     }
     let key = key.ok_or("an entry has no key (1)")?;
     let flags = flags.ok_or("an entry has no flags (2)")?;
-    if flags == 0 || flags > 3 {
-        return Err(format!("entry flags {flags} are not 1, 2 or 3"));
+    if flags == 0 || flags > 7 {
+        return Err(format!("entry flags {flags} are not 1 to 7"));
     }
     Ok(Entry {
         key,
         sign: flags & 1 != 0,
         certify: flags & 2 != 0,
+        timestamp: flags & 4 != 0,
         name,
         identities,
         subjects,
@@ -707,6 +777,8 @@ pub struct Summary {
     pub signers: u8,
     /// Whether signers must have distinct identities.
     pub distinct_identities: bool,
+    /// Whether every signer must carry a trusted timestamp receipt.
+    pub require_timestamp: bool,
     /// Size of the compiled form, in bytes.
     pub compiled_size: usize,
 }
@@ -722,6 +794,8 @@ pub struct EntrySummary {
     pub sign: bool,
     /// May certify keys.
     pub certify: bool,
+    /// May sign timestamp receipts.
+    pub timestamp: bool,
     /// Issuer name its certificates must carry.
     pub name: Option<String>,
     /// Allowed identity patterns (empty: any).
@@ -741,12 +815,19 @@ impl std::fmt::Display for Summary {
         };
         writeln!(f, "trust policy (version {})", self.version)?;
         for e in &self.entries {
-            let role = match (e.sign, e.certify) {
-                (true, true) => "root (certifies and signs)",
-                (false, true) => "root (certifies)",
+            let role = match (e.sign, e.certify, e.timestamp) {
+                (true, true, false) => "root (certifies and signs)",
+                (true, true, true) => "root (certifies, signs and timestamps)",
+                (false, true, false) => "root (certifies)",
+                (false, true, true) => "root (certifies and timestamps)",
+                (true, false, true) => "key (signs and timestamps)",
+                (false, false, _) => "timestamp key",
                 _ => "key (signs)",
             };
             writeln!(f, "  {role}: {} (kid {})", e.key, e.key_id)?;
+            if !e.sign && !e.certify {
+                continue;
+            }
             if let Some(n) = &e.name {
                 writeln!(f, "    issuer name: {n}")?;
             }
@@ -778,6 +859,9 @@ impl std::fmt::Display for Summary {
                 v.join(", ")
             }
         };
+        if self.require_timestamp {
+            writeln!(f, "  timestamp:         required")?;
+        }
         writeln!(f, "  revoked keys:      {}", none(&self.revoked_keys))?;
         writeln!(
             f,

@@ -422,3 +422,68 @@ fn arbitrary_input_never_panics() {
         }
     }
 }
+
+#[test]
+fn timestamp_keys_and_the_receipt_requirement_compile_and_load() {
+    let toml = format!(
+        r#"
+version = 1
+[require]
+timestamp = true
+[[root]]
+key = "{}"
+name = "keyless.vendor.example"
+[[timestamp]]
+key = "{}"
+"#,
+        text(1),
+        text(2)
+    );
+    let p = parse(&toml).unwrap();
+    assert!(p.require_timestamp);
+    assert!(p.entries[1].timestamp && !p.entries[1].sign && !p.entries[1].certify);
+    let cbor = p.to_cbor();
+    // Entry flags 4 (timestamp only) and key 11 (true) are in the compiled form.
+    assert!(cbor.windows(2).any(|w| w == [0x02, 0x04]));
+    assert_eq!(&cbor[cbor.len() - 2..], &[0x0b, 0xf5]);
+    assert_eq!(Policy::from_cbor(&cbor, "p").unwrap(), p);
+    let core = TrustPolicy::from_cbor(&cbor).unwrap();
+    assert!(core.timestamp_required());
+    assert!(core.keys()[1].may_timestamp() && !core.keys()[0].may_timestamp());
+    assert!(p.summary().to_string().contains("timestamp key: "));
+    assert!(p
+        .summary()
+        .to_string()
+        .contains("timestamp:         required"));
+
+    // One key as root and timestamp authority.
+    let both = format!(
+        "version = 1\n[[root]]\nkey = \"{}\"\ntimestamps = true\n",
+        text(1)
+    );
+    let p = parse(&both).unwrap();
+    let core = p.to_trust_policy().unwrap();
+    assert!(core.keys()[0].may_certify() && core.keys()[0].may_timestamp());
+
+    // Required without any key that may timestamp; a timestamp key alone; unknown fields.
+    let no_tsa = format!(
+        "version = 1\n[require]\ntimestamp = true\n[[root]]\nkey = \"{}\"\n",
+        text(1)
+    );
+    assert_eq!(code(&no_tsa), Error::BadPolicy.code());
+    let only_tsa = format!("version = 1\n[[timestamp]]\nkey = \"{}\"\n", text(2));
+    assert_eq!(code(&only_tsa), Error::BadPolicy.code());
+    let extra = format!(
+        "version = 1\n[[root]]\nkey = \"{}\"\n[[timestamp]]\nkey = \"{}\"\nname = \"tsa\"\n",
+        text(1),
+        text(2)
+    );
+    assert_eq!(code(&extra), Error::BadPolicy.code());
+    // The same key twice (as a root and as a separate timestamp entry) is refused.
+    let twice = format!(
+        "version = 1\n[[root]]\nkey = \"{}\"\n[[timestamp]]\nkey = \"{}\"\n",
+        text(1),
+        text(1)
+    );
+    assert_eq!(code(&twice), Error::DuplicateKey.code());
+}
