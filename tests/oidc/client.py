@@ -157,9 +157,14 @@ def cmd_audit_tamper(path: str) -> int:
     columns = {row[1] for row in db.execute(f'PRAGMA table_info("{table}")')}
     column = "identity" if "identity" in columns else "time"
     value = "attacker@example.invalid" if column == "identity" else 1
+    # Whoever can write the file can also drop the triggers that refuse updates: the hash chain,
+    # not the triggers, is what makes an edit detectable.
+    triggers = [name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")]
+    for name in triggers:
+        db.execute(f'DROP TRIGGER "{name}"')
     cursor = db.execute(f'UPDATE "{table}" SET "{column}" = ? WHERE seq = (SELECT min(seq) FROM "{table}")', (value,))
     db.commit()
-    print(f"edited {column} of {cursor.rowcount} row(s)")
+    print(f"dropped {len(triggers)} trigger(s), edited {column} of {cursor.rowcount} row(s)")
     return 0 if cursor.rowcount == 1 else 1
 
 
