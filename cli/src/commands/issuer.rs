@@ -60,8 +60,7 @@ fn db_error(e: impl std::fmt::Display) -> CliError {
 
 fn entries(log: &AuditLog) -> CliResult<Vec<Entry>> {
     let mut all = Vec::new();
-    log.for_each(|e| all.push(e))
-        .map_err(|e| db_error(e))?;
+    log.for_each(|e| all.push(e)).map_err(db_error)?;
     Ok(all)
 }
 
@@ -99,7 +98,7 @@ fn log(args: &LogArgs) -> CliResult<ExitCode> {
             .map_err(|e| CliError::io(format!("cannot write {}", path.display()), e))?;
     }
     if args.verify {
-        let verdict = log.verify().map_err(|e| db_error(e))?;
+        let verdict = log.verify().map_err(db_error)?;
         return Ok(match verdict {
             Ok(head) => {
                 if args.json {
