@@ -264,6 +264,11 @@ impl Session {
             });
         }
         match serde_json::from_slice::<IssuerError>(&answer) {
+            Ok(e) if status.is_server_error() => Err(unreachable(format!(
+                "the issuer failed on the {what} (HTTP {status}): {}: {}",
+                printable(&e.error),
+                printable(&e.message)
+            ))),
             Ok(e) => Err(refused(
                 what,
                 format!("{}: {}", printable(&e.error), printable(&e.message)),
@@ -402,7 +407,7 @@ struct Stamp {
 /// Asks for a timestamp over `envelope`'s digest and checks the receipt against the
 /// certificate's validity.
 fn timestamp(session: &Session, envelope: &[u8], cred: &Credential) -> CliResult<Stamp> {
-    let digest = receipts::envelope_digest(envelope).map_err(|error| CliError::BadArgument {
+    let digest = sealkit::envelope_digest(envelope).map_err(|error| CliError::BadArgument {
         error,
         context: "the envelope just signed".into(),
     })?;
@@ -410,7 +415,7 @@ fn timestamp(session: &Session, envelope: &[u8], cred: &Credential) -> CliResult
     let answer: TimestampAnswer =
         session.post("/v1/timestamp", body.as_bytes(), "timestamp request")?;
     let receipt = decode("receipt", &answer.receipt)?;
-    let parsed = receipts::Receipt::parse(&receipt)
+    let parsed = sealkit::TimestampReceipt::parse(&receipt)
         .map_err(|e| bad_response(format!("the receipt does not parse ({})", e.name())))?;
     if parsed.unverified_digest() != &digest {
         return Err(bad_response("the receipt is for another digest"));
@@ -484,8 +489,8 @@ pub fn sign(args: &SignArgs, claims: &Claims<'_>, output: &Path) -> CliResult<()
     let signed = sign_input_with(input, &cred.key, &claims, &opts, &progress)?;
 
     let stamp = timestamp(&session, &signed.envelope, &cred)?;
-    let mut stamped = vec![0u8; signed.envelope.len() + stamp.receipt.len() + 64];
-    let n = receipts::attach_receipt(&signed.envelope, &stamp.receipt, &mut stamped).map_err(
+    let mut stamped = vec![0u8; sealkit::MAX_CHAINED_ENVELOPE_LEN];
+    let n = sealkit::attach_receipt(&signed.envelope, &stamp.receipt, &mut stamped).map_err(
         |error| CliError::BadArgument {
             error,
             context: "cannot attach the timestamp receipt".into(),
@@ -555,41 +560,4 @@ pub fn key_path(args: &SignArgs) -> CliResult<&PathBuf> {
     args.key
         .as_ref()
         .ok_or_else(|| CliError::Usage("--key NAME.key is required".into()))
-}
-
-/// Stand-ins for the core's timestamp receipt API until it is available: they refuse, so that
-/// keyless signing fails cleanly at the timestamp step instead of writing an unstamped envelope.
-mod receipts {
-    use sealkit::{Error, KeyId};
-
-    pub fn envelope_digest(_envelope: &[u8]) -> Result<[u8; 32], Error> {
-        Err(Error::UnsupportedAlgorithm)
-    }
-
-    pub fn attach_receipt(
-        _envelope: &[u8],
-        _receipt: &[u8],
-        _out: &mut [u8],
-    ) -> Result<usize, Error> {
-        Err(Error::UnsupportedAlgorithm)
-    }
-
-    pub struct Receipt {
-        digest: [u8; 32],
-    }
-
-    impl Receipt {
-        pub fn parse(_bytes: &[u8]) -> Result<Receipt, Error> {
-            Err(Error::UnsupportedAlgorithm)
-        }
-        pub fn unverified_digest(&self) -> &[u8; 32] {
-            &self.digest
-        }
-        pub fn unverified_time(&self) -> u64 {
-            0
-        }
-        pub fn unverified_kid(&self) -> KeyId {
-            KeyId([0; 8])
-        }
-    }
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use sealkit::Envelope;
+use sealkit::{Envelope, TimestampReceipt};
 use serde_json::{json, Value};
 
 use crate::commands::verify::read_envelope;
@@ -62,8 +62,37 @@ pub(crate) fn text(env: &Envelope<'_>, name: &str, size: usize) -> String {
         ),
         format!("  envelope:     {size} bytes"),
     ];
+    if let Some(raw) = env.unverified_receipt() {
+        lines.push(match TimestampReceipt::parse(raw) {
+            Ok(r) => format!(
+                "  receipt:      timestamp {} ({}) by key id {}, envelope digest {}",
+                utc(r.unverified_time()),
+                r.unverified_time(),
+                r.unverified_kid(),
+                hex(r.unverified_digest())
+            ),
+            Err(e) => format!("  receipt:      malformed ({})", e.name()),
+        });
+    }
     lines.push(String::new());
     lines.join("\n")
+}
+
+/// The envelope's timestamp receipt as JSON (unverified), or `null` without one.
+pub(crate) fn receipt_json(env: &Envelope<'_>) -> Value {
+    let Some(raw) = env.unverified_receipt() else {
+        return Value::Null;
+    };
+    match TimestampReceipt::parse(raw) {
+        Ok(r) => json!({
+            "time": r.unverified_time(),
+            "time_utc": utc(r.unverified_time()),
+            "key_id": r.unverified_kid().to_string(),
+            "digest": hex(r.unverified_digest()),
+            "size": raw.len(),
+        }),
+        Err(e) => json!({"error": {"code": e.code(), "name": e.name(), "message": e.message()}}),
+    }
 }
 
 /// Runs `inspect`; returns the exit code (1 for a malformed envelope, 2 for I/O errors).
@@ -77,6 +106,7 @@ pub fn run(args: &InspectArgs) -> ExitCode {
         match Envelope::parse(&bytes) {
             Ok(env) => Ok(if args.json {
                 let mut m = envelope_json(&env, bytes.len());
+                m.insert("receipt".into(), receipt_json(&env));
                 m.insert("verified".into(), json!(false));
                 m.insert("error".into(), Value::Null);
                 Value::Object(m).to_string() + "\n"

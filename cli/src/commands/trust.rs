@@ -232,14 +232,15 @@ pub fn signer_list(sig: &[u8], policy: &TrustPolicy) -> Option<SignerList> {
                 json!("ok"),
                 s.identity().map(str::to_owned),
                 format!(
-                    "ok{}{}",
+                    "ok{}{}{}",
                     s.identity()
                         .map(|i| format!(", identity {}", printable(i)))
                         .unwrap_or_default(),
                     match s.root_key_id() {
                         Some(root) => format!(", via root {root} (chain of {})", s.chain_depth()),
                         None => String::new(),
-                    }
+                    },
+                    timestamp_text(s)
                 ),
             ),
             Err(e) => (
@@ -258,6 +259,11 @@ pub fn signer_list(sig: &[u8], policy: &TrustPolicy) -> Option<SignerList> {
                 json!(s.root_key_id().map(|k| k.to_string())),
             );
             o.insert("chain_depth".into(), json!(s.chain_depth()));
+            o.insert("timestamp".into(), json!(s.timestamp()));
+            o.insert(
+                "timestamp_key_id".into(),
+                json!(s.timestamp_key_id().map(|k| k.to_string())),
+            );
         }
         o.insert("verdict".into(), verdict);
         o.insert("counted".into(), json!(r.counted));
@@ -278,6 +284,14 @@ pub fn signer_list(sig: &[u8], policy: &TrustPolicy) -> Option<SignerList> {
     Some(list)
 }
 
+/// ", timestamped at TIME by key KID" for a signer whose envelope carried a trusted receipt.
+fn timestamp_text(s: &sealkit::Signer) -> String {
+    match (s.timestamp(), s.timestamp_key_id()) {
+        (Some(t), Some(k)) => format!(", timestamped at {} ({t}) by key {k}", utc(t)),
+        _ => String::new(),
+    }
+}
+
 /// Extra lines after a verified file: signers and whether time was checked.
 pub fn verified_trust_lines(v: &Verified, now: Option<u64>, indent: &str) -> String {
     let mut s = String::new();
@@ -292,6 +306,13 @@ pub fn verified_trust_lines(v: &Verified, now: Option<u64>, indent: &str) -> Str
                 signer.key_id(),
                 root,
                 signer.chain_depth()
+            );
+        }
+        if let (Some(t), Some(k)) = (signer.timestamp(), signer.timestamp_key_id()) {
+            s += &format!(
+                "{indent}{:<13} {} ({t}) by timestamp key {k}; the chain was checked at that time\n",
+                "timestamped:",
+                utc(t)
             );
         }
     }
