@@ -377,6 +377,25 @@ fn certify(session: &Session, token: &str, now: u64) -> CliResult<Credential> {
             utc(exp)
         )));
     }
+    // Each certificate must be signed by the key of the next one up (the top one's issuer is
+    // the verifier's trusted root, which only the verifier knows).
+    let parsed = certs
+        .iter()
+        .map(|c| Certificate::parse(c))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| bad_response(format!("the chain does not parse ({})", e.name())))?;
+    if parsed
+        .windows(2)
+        .any(|w| matches!(w, [lower, upper] if !lower.is_signed_by(upper.unverified_key())))
+    {
+        return Err(bad_response(
+            "a certificate of the chain is not signed by the next one's key",
+        ));
+    }
+    let issuer_name = parsed
+        .last()
+        .map(|c| c.unverified_issuer().to_owned())
+        .unwrap_or_default();
     let refs: Vec<&[u8]> = certs.iter().map(Vec::as_slice).collect();
     let mut chain = vec![0u8; sealkit::MAX_ENCODED_CHAIN_LEN];
     let n = sealkit::encode_chain(&refs, &mut chain)
@@ -384,11 +403,7 @@ fn certify(session: &Session, token: &str, now: u64) -> CliResult<Credential> {
     chain.truncate(n);
     Ok(Credential {
         identity: leaf.unverified_subject().to_owned(),
-        issuer_name: certs
-            .last()
-            .and_then(|c| Certificate::parse(c).ok())
-            .map(|c| c.unverified_issuer().to_owned())
-            .unwrap_or_default(),
+        issuer_name,
         not_before: nb,
         expires_at: exp,
         certificate_id: answer.certificate_id,
