@@ -16,7 +16,6 @@ pub mod jwks;
 pub mod rules;
 mod service;
 pub mod token;
-mod tsa;
 
 pub use config::Config;
 pub use error::{ApiError, StartError};

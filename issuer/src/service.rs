@@ -521,8 +521,8 @@ async fn timestamp(State(app): State<Arc<App>>, req: Request) -> Result<Response
             ApiError::bad_request("digest must be 64 hex characters (a SHA-256 digest)")
         })?;
     let at = now();
-    let mut buf = vec![0u8; crate::tsa::MAX_RECEIPT_LEN];
-    let n = crate::tsa::sign_timestamp(app.tsa(), &digest, at, &mut buf)
+    let mut buf = vec![0u8; sealkit::MAX_RECEIPT_LEN];
+    let n = sealkit::sign_timestamp(app.tsa(), &digest, at, &mut buf)
         .map_err(|e| ApiError::internal(format!("cannot sign the receipt: {}", e.message())))?;
     buf.truncate(n);
     let entry = NewEntry {
