@@ -388,17 +388,50 @@ fn keyless_sign_verifies_offline_now_and_after_expiry_thanks_to_the_receipt() {
     let v = f.verify("app.bin", "stripped.sig", "trust.toml", &[]);
     assert_eq!(v.code, 0, "{v:?}");
 
-    // A verifier that does not trust the timestamp key cannot use the receipt after expiry.
+    // A policy that requires receipts refuses the stripped signature at once.
+    let required = fs::read_to_string(f.path("trust/trust.toml")).unwrap();
+    fs::write(
+        f.path("trust/required.toml"),
+        format!("{required}[require]\ntimestamp = true\n"),
+    )
+    .unwrap();
+    let v = f.verify("app.bin", "stripped.sig", "required.toml", &[]);
+    assert_eq!(v.code, 1, "{v:?}");
+    assert_eq!(v.json()["error"]["name"], "timestamp_missing", "{v:?}");
+    let v = f.verify(
+        "app.bin",
+        "app.bin.sig",
+        "required.toml",
+        &["--now", &later],
+    );
+    assert_eq!(v.code, 0, "{v:?}");
+
+    // A verifier that does not trust the timestamp key cannot use the receipt.
     f.trust("no-tsa.toml", false);
     let v = f.verify("app.bin", "app.bin.sig", "no-tsa.toml", &["--now", &later]);
     assert_eq!(v.code, 1, "{v:?}");
+    assert_eq!(
+        v.json()["error"]["name"],
+        "untrusted_timestamp_key",
+        "{v:?}"
+    );
+
+    // The human output names the receipt's time and key.
+    let policy = f.path("trust/trust.toml").display().to_string();
+    let v = f.run(&["verify", "app.bin", "--policy", &policy, "--now", &later]);
+    assert_eq!(v.code, 0, "{v:?}");
+    let kid = signer["timestamp_key_id"].as_str().unwrap();
+    assert!(
+        v.stdout.contains(&format!("({t}) by timestamp key {kid}")),
+        "{v:?}"
+    );
 
     // inspect shows the receipt, unverified.
     let i = f.run(&["inspect", "app.bin.sig", "--json"]);
     assert_eq!(i.code, 0, "{i:?}");
     let r = &i.json()["receipt"];
     assert_eq!(r["time"].as_u64(), Some(t), "{i:?}");
-    assert!(r["key_id"].is_string(), "{i:?}");
+    assert_eq!(r["key_id"], signer["timestamp_key_id"], "{i:?}");
     assert_eq!(r["digest"].as_str().map(str::len), Some(64), "{i:?}");
     let i = f.run(&["inspect", "app.bin.sig"]);
     assert!(i.stdout.contains("receipt"), "{i:?}");
