@@ -685,3 +685,200 @@ fn keyless_flags_are_checked_before_any_request() {
     assert_eq!(out.code, 2, "{out:?}");
     assert!(out.stderr.contains("keyless signing"), "{out:?}");
 }
+
+/// A fake issuer on 127.0.0.1 that answers each request as `mode` says, to check what the
+/// client refuses. It issues real certificates and receipts (with the core) where the mode
+/// needs them, and gets one thing wrong.
+mod fake {
+    use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+    use std::net::TcpListener;
+
+    use base64::engine::general_purpose::STANDARD as B64;
+    use base64::Engine as _;
+    use sealkit::{CertRequest, PublicKey, SignatureAlg, SigningKey};
+    use serde_json::{json, Value};
+
+    #[derive(Clone, Copy, Debug)]
+    pub enum Mode {
+        /// 200 with JSON that is not a certificate answer.
+        Garbage,
+        /// A certificate for another key.
+        OtherKey,
+        /// A chain whose leaf is not signed by the next certificate's key.
+        BrokenChain,
+        /// An answer larger than the client reads.
+        Oversized,
+        /// HTTP 500 without an error object.
+        ServerError,
+        /// A receipt over another digest.
+        WrongDigest,
+        /// A receipt dated after the certificate expired.
+        LateReceipt,
+    }
+
+    fn issuing() -> SigningKey {
+        SigningKey::from_seed(&[7; 32]).unwrap()
+    }
+
+    fn cert(
+        t: u64,
+        by: &SigningKey,
+        issuer: &str,
+        subject: &str,
+        key: PublicKey,
+        ca: Option<u8>,
+    ) -> Vec<u8> {
+        let req = CertRequest {
+            alg: SignatureAlg::Ed25519,
+            issuer,
+            subject,
+            key,
+            not_before: t - 10,
+            expires_at: t + 600,
+            cti: &[1, 2, 3, 4],
+            scope: &[],
+            ca,
+        };
+        let mut out = vec![0u8; sealkit::MAX_CERT_LEN];
+        let n = sealkit::issue_certificate(by, &req, &mut out).unwrap();
+        out.truncate(n);
+        out
+    }
+
+    fn certificate(mode: Mode, request: &Value) -> (u16, String) {
+        let key = PublicKey::from_text(request["public_key"].as_str().unwrap()).unwrap();
+        let t = super::now();
+        let other = SigningKey::from_seed(&[9; 32]).unwrap();
+        let chain = match mode {
+            Mode::Garbage => return (200, json!({"certificate": 5}).to_string()),
+            Mode::ServerError => return (500, "<html>oops</html>".into()),
+            Mode::Oversized => return (200, format!("{{\"pad\": \"{}\"}}", "x".repeat(100_000))),
+            Mode::OtherKey => vec![cert(
+                t,
+                &issuing(),
+                "fake",
+                super::IDENTITY,
+                other.public_key(),
+                None,
+            )],
+            // The leaf is signed by `issuing`, but the intermediate certifies `other`.
+            Mode::BrokenChain => vec![
+                cert(t, &issuing(), "intermediate", super::IDENTITY, key, None),
+                cert(
+                    t,
+                    &issuing(),
+                    "fake",
+                    "intermediate",
+                    other.public_key(),
+                    Some(1),
+                ),
+            ],
+            Mode::WrongDigest | Mode::LateReceipt => {
+                vec![cert(t, &issuing(), "fake", super::IDENTITY, key, None)]
+            }
+        };
+        let chain: Vec<String> = chain.iter().map(|c| B64.encode(c)).collect();
+        let answer = json!({
+            "certificate": chain[0],
+            "chain": chain,
+            "identity": super::IDENTITY,
+            "not_before": t - 10,
+            "expires_at": t + 600,
+            "certificate_id": "01020304",
+        });
+        (200, answer.to_string())
+    }
+
+    fn timestamp(mode: Mode, request: &Value) -> (u16, String) {
+        let mut digest: [u8; 32] = hex::decode(request["digest"].as_str().unwrap())
+            .unwrap()
+            .try_into()
+            .unwrap();
+        let mut time = super::now();
+        match mode {
+            Mode::WrongDigest => digest[0] ^= 1,
+            Mode::LateReceipt => time += 3600,
+            _ => {}
+        }
+        let mut out = vec![0u8; sealkit::MAX_RECEIPT_LEN];
+        let n = sealkit::sign_timestamp(&issuing(), &digest, time, &mut out).unwrap();
+        let answer = json!({"receipt": B64.encode(&out[..n]), "time": time});
+        (200, answer.to_string())
+    }
+
+    /// Starts the fake; returns its base URL. The thread lives as long as the test process.
+    pub fn start(mode: Mode) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut first = String::new();
+                reader.read_line(&mut first).unwrap();
+                let mut length = 0usize;
+                loop {
+                    let mut line = String::new();
+                    reader.read_line(&mut line).unwrap();
+                    if line.trim().is_empty() {
+                        break;
+                    }
+                    if let Some((k, v)) = line.split_once(':') {
+                        if k.eq_ignore_ascii_case("content-length") {
+                            length = v.trim().parse().unwrap();
+                        }
+                    }
+                }
+                let mut body = vec![0u8; length];
+                reader.read_exact(&mut body).unwrap();
+                let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                let (status, answer) = if first.contains("/v1/certificate") {
+                    certificate(mode, &request)
+                } else {
+                    timestamp(mode, &request)
+                };
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
+                    answer.len()
+                );
+            }
+        });
+        url
+    }
+}
+
+#[test]
+fn answers_that_do_not_check_out_are_refused_and_nothing_is_written() {
+    use fake::Mode;
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("app.bin"), b"release\n".repeat(100)).unwrap();
+    fs::write(dir.path().join("t.jwt"), b"a.b.c\n").unwrap();
+    let cases = [
+        (Mode::Garbage, "unexpected JSON"),
+        (Mode::OtherKey, "the certificate is for another key"),
+        (Mode::BrokenChain, "not signed by the next one's key"),
+        (Mode::Oversized, "answered more than 65536 bytes"),
+        (Mode::ServerError, "failed with HTTP 500"),
+        (Mode::WrongDigest, "the receipt is for another digest"),
+        (Mode::LateReceipt, "outside the certificate's validity"),
+    ];
+    for (mode, needle) in cases {
+        let url = fake::start(mode);
+        let out = run_in(
+            dir.path(),
+            &[
+                "sign",
+                "app.bin",
+                "--oidc-token-file",
+                "t.jwt",
+                "--issuer",
+                &url,
+            ],
+            &[],
+        );
+        assert_eq!(out.code, 2, "{mode:?}: {out:?}");
+        assert!(out.stderr.contains(needle), "{mode:?}: {out:?}");
+        assert!(!dir.path().join("app.bin.sig").exists(), "{mode:?}");
+    }
+}
