@@ -152,8 +152,9 @@ identity = "{{email}}"
 
     // SIGTERM: graceful shutdown, exit status 0.
     let pid = guard.0.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
+    // The shell's own `kill`, so that no procps is needed.
+    assert!(Command::new("sh")
+        .args(["-c", &format!("kill -TERM {pid}")])
         .status()
         .unwrap()
         .success());
