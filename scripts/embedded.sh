@@ -82,7 +82,7 @@ if ! cargo build --release --target "$target" -p sealkit-embedded --bins ||
   exit 1
 fi
 pass firmware_build
-images=(hello verify-sha256 verify-sha512 verify-chain conformance)
+images=(hello verify-sha256 verify-sha512 verify-chain verify-keyless conformance)
 
 step "no allocator: no #[global_allocator], no alloc crate, no allocator symbol in any image"
 # Code lines only (the documentation mentions the words).
@@ -130,9 +130,9 @@ for m4 in 0 1; do
     cpu=m3 sfx=
     step "run: each image on the emulated Cortex-M3 (lm3s6965evb)"
   fi
-  for img in hello verify-sha256 verify-sha512 verify-chain; do
+  for img in hello verify-sha256 verify-sha512 verify-chain verify-keyless; do
     if M4=$m4 run_image "$img" &&
-      grep -qE '^(hello from the Cortex-M|verify-(sha256|sha512|chain): ok, 65536 bytes verified)$' "$out_dir/$img$sfx.log"; then
+      grep -qE '^(hello from the Cortex-M|verify-(sha256|sha512|chain|keyless): ok, 65536 bytes verified)$' "$out_dir/$img$sfx.log"; then
       pass "run_${cpu}_$img"
     else
       fail "run_${cpu}_$img (exit status or output not as expected; stderr: $(tr '\n' ' ' <"$out_dir/$img$sfx.err"))"
@@ -159,7 +159,7 @@ for m4 in 0 1; do
 done
 
 step "budgets: flash, RAM and peak stack against tests/embedded/budgets.env"
-# shellcheck source=../tests/embedded/budgets.env
+# shellcheck source=SCRIPTDIR/../tests/embedded/budgets.env
 . "$fw/budgets.env"
 section() { size -A "$bin_dir/$1" | awk -v s="$2" '$1 == s { print $2; found = 1 } END { if (!found) print 0 }'; }
 code_bytes() { echo $(($(section "$1" .text) + $(section "$1" .rodata))); }
@@ -203,10 +203,15 @@ check_budget stack_tree "$(scenario_stack tree_)" "$STACK_TREE" "-"
 # built the same way).
 check_budget stack_chain "$(scenario_stack chain_accepted)" "$STACK_CHAIN" "-"
 echo "    stack without a chain (file_key_from_text_accepted): $(scenario_stack file_key_from_text_accepted) B"
+# Keyless signing (a one-certificate chain from the keyless issuer's root and a timestamp
+# receipt checked against a trusted timestamp key): the deepest keyless scenario.
+check_budget stack_keyless "$(scenario_stack keyless_)" "$STACK_KEYLESS" "-"
 # For information (not enforced): the verify-only image with a chain beside the one without.
 echo "    verify-chain (information): flash $(($(code_bytes verify-chain) - hello_code)) B," \
   "stack $(stack_of verify-chain) B from reset (verify-sha256: $(($(code_bytes verify-sha256) - hello_code)) B," \
   "$(stack_of verify-sha256) B)"
+echo "    verify-keyless (information): flash $(($(code_bytes verify-keyless) - hello_code)) B," \
+  "stack $(stack_of verify-keyless) B from reset"
 # For information (not enforced): the same images on the Cortex-M4F.
 m4_dir="$CARGO_TARGET_DIR/$target_m4/release"
 m4_code() { size -A "$m4_dir/$1" | awk '$1 == ".text" || $1 == ".rodata" { n += $2 } END { print n + 0 }'; }
@@ -214,6 +219,8 @@ echo "    Cortex-M4F (information): flash verify-sha256 $(($(m4_code verify-sha2
   "conformance $(($(m4_code conformance) - $(m4_code hello))) B;" \
   "$(sed -n -E 's/^stack_peak=([0-9]+) .*/stack verify-sha256 \1 B/p' "$out_dir/verify-sha256.m4.log")," \
   "verify-chain $(($(m4_code verify-chain) - $(m4_code hello))) B," \
-  "$(sed -n -E 's/^stack_peak=([0-9]+) .*/stack \1 B/p' "$out_dir/verify-chain.m4.log")"
+  "$(sed -n -E 's/^stack_peak=([0-9]+) .*/stack \1 B/p' "$out_dir/verify-chain.m4.log")," \
+  "verify-keyless $(($(m4_code verify-keyless) - $(m4_code hello))) B," \
+  "$(sed -n -E 's/^stack_peak=([0-9]+) .*/stack \1 B/p' "$out_dir/verify-keyless.m4.log")"
 
 summary

@@ -66,6 +66,41 @@ pub mod fixtures {
     pub const LEAF_EXPIRES: u64 = 1_798_761_600;
     /// The envelopes' signing time (2026-01-01T00:00:00Z).
     pub const ISSUED_AT: u64 = 1_767_225_600;
+    /// The artifact's SHA-256 envelope signed keyless: by an ephemeral key whose ten-minute
+    /// certificate from the keyless issuer's root (a one-link chain) it carries, with a
+    /// timestamp receipt by the trusted timestamp authority in its unprotected header.
+    #[link_section = ".fixtures"]
+    pub static ENVELOPE_KEYLESS: [u8; 745] = *include_bytes!("../fixtures/artifact.keyless.sig");
+    /// The same envelope without its receipt (the bytes the ephemeral key signed).
+    #[link_section = ".fixtures"]
+    pub static ENVELOPE_KEYLESS_BARE: [u8; 568] =
+        *include_bytes!("../fixtures/artifact.keyless-bare.sig");
+    /// The same envelope with a receipt by a timestamp key no policy here trusts.
+    #[link_section = ".fixtures"]
+    pub static ENVELOPE_KEYLESS_ROGUE: [u8; 745] =
+        *include_bytes!("../fixtures/artifact.keyless-rogue.sig");
+    /// The keyless issuer's root key (32 raw bytes), named [`KEYLESS_ISSUER_NAME`].
+    pub static KEYLESS_ISSUER_KEY_RAW: [u8; 32] =
+        *include_bytes!("../fixtures/keyless-issuer-key.raw");
+    /// The trusted timestamp authority's key (32 raw bytes).
+    pub static TSA_KEY_RAW: [u8; 32] = *include_bytes!("../fixtures/tsa-key.raw");
+    /// The keyless issuer's name: the leaf certificate's issuer.
+    pub const KEYLESS_ISSUER_NAME: &str = "keyless-issuer.vendor.example";
+    /// The identity in the keyless certificate (the release workflow of vendor/app at a tag).
+    pub const KEYLESS_IDENTITY: &str =
+        "https://github.com/vendor/app/.github/workflows/release.yml@refs/tags/v7";
+    /// What a verifier requires of keyless signers: the release workflow of vendor/app, any ref.
+    pub const KEYLESS_IDENTITY_PATTERN: &str =
+        "https://github.com/vendor/app/.github/workflows/release.yml@*";
+    /// The keyless certificate's validity: ten minutes from 2026-01-01T00:00:00Z.
+    pub const KEYLESS_NOT_BEFORE: u64 = 1_767_225_600;
+    /// Its expiry (exclusive).
+    pub const KEYLESS_EXPIRES: u64 = KEYLESS_NOT_BEFORE + 600;
+    /// The time the receipt vouches for (42 s into the certificate's validity).
+    pub const RECEIPT_TIME: u64 = KEYLESS_NOT_BEFORE + 42;
+    /// The verifier's clock for the keyless verdicts: 2026-07-01T00:00:00Z, six months after
+    /// the certificate expired.
+    pub const KEYLESS_VERIFIED_AT: u64 = 1_782_864_000;
     /// The signing key's text form.
     pub const KEY_TEXT: &str = include_str!("../fixtures/key.pub");
     /// The signing key's 32 raw bytes.
@@ -104,6 +139,24 @@ pub fn chain_fixture_policy() -> Result<TrustPolicy, Error> {
         .require_subject(fixtures::SUBJECT)?
         .require_min_version(fixtures::VERSION)
         .set_time(fixtures::ISSUED_AT + 86_400);
+    Ok(policy)
+}
+
+/// A policy as an updater that accepts keyless releases holds it: the keyless issuer's root
+/// (named), the release workflow's identity pattern, the subject, a minimum version, the
+/// trusted timestamp authority, and a clock six months after the certificate expired.
+pub fn keyless_fixture_policy() -> Result<TrustPolicy, Error> {
+    let mut policy = TrustPolicy::new();
+    policy
+        .trust_root(
+            PublicKey::from_bytes(&fixtures::KEYLESS_ISSUER_KEY_RAW)?,
+            Some(fixtures::KEYLESS_ISSUER_NAME),
+        )?
+        .trust_timestamp_key(PublicKey::from_bytes(&fixtures::TSA_KEY_RAW)?)?
+        .require_identity_pattern(fixtures::KEYLESS_IDENTITY_PATTERN)?
+        .require_subject(fixtures::SUBJECT)?
+        .require_min_version(fixtures::VERSION)
+        .set_time(fixtures::KEYLESS_VERIFIED_AT);
     Ok(policy)
 }
 

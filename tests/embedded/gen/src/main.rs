@@ -13,11 +13,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use sealkit::{
-    compare_paths, encode_chain, encode_tree_entry, encode_tree_manifest_head,
-    encode_tree_signature_head, encode_tree_signature_manifest_head, issue_certificate,
-    sealed_header, sign, sign_with, symlink_leaves_tree, ArtifactHasher, CertRequest, ContentType,
-    EntryKind, HashAlg, SignOptions, SignRequest, SignatureAlg, SigningKey, TreeEntry,
-    TreeManifest, COAP_OCTET_STREAM, MAX_CERT_LEN, MAX_CHAINED_ENVELOPE_LEN, MAX_ENCODED_CHAIN_LEN,
+    attach_receipt, compare_paths, encode_chain, encode_tree_entry, encode_tree_manifest_head,
+    encode_tree_signature_head, encode_tree_signature_manifest_head, envelope_digest,
+    issue_certificate, sealed_header, sign, sign_timestamp, sign_with, symlink_leaves_tree,
+    ArtifactHasher, CertRequest, ContentType, EntryKind, HashAlg, SignOptions, SignRequest,
+    SignatureAlg, SigningKey, TreeEntry, TreeManifest, COAP_OCTET_STREAM, MAX_CERT_LEN,
+    MAX_CHAINED_ENVELOPE_LEN, MAX_ENCODED_CHAIN_LEN, MAX_ENVELOPE_LEN, MAX_RECEIPT_LEN,
     MAX_SIGNED_ENVELOPE_LEN, PUBLIC_KEY_TEXT_LEN, TREE_MEDIA_TYPE,
 };
 
@@ -53,6 +54,30 @@ const INTERMEDIATE_EXPIRES: u64 = 1_893_456_000;
 /// around ISSUED_AT).
 const LEAF_NOT_BEFORE: u64 = 1_748_736_000;
 const LEAF_EXPIRES: u64 = 1_798_761_600;
+
+// Keyless signing: a keyless issuer's root certifies an ephemeral key for ten minutes, the
+// ephemeral key signs, a timestamp authority (TSA) vouches for the envelope's time. Test keys,
+// fixed times.
+/// The keyless issuer's seed: a policy trusts its public key (`keyless-issuer-key.raw`) as a
+/// root named [`KEYLESS_ISSUER_NAME`].
+const KEYLESS_ISSUER_SEED: &[u8; 32] = b"sealkit-embedded-fixture-kiss-06";
+/// The ephemeral key's seed (a keyless signer drops it after signing).
+const EPHEMERAL_SEED: &[u8; 32] = b"sealkit-embedded-fixture-ephm-07";
+/// The trusted timestamp authority's seed (`tsa-key.raw`).
+const TSA_SEED: &[u8; 32] = b"sealkit-embedded-fixture-tsa1-08";
+/// A timestamp key no policy trusts: it signs the receipt of `artifact.keyless-rogue.sig`.
+const ROGUE_TSA_SEED: &[u8; 32] = b"sealkit-embedded-fixture-tsa2-09";
+/// The keyless issuer's name: the leaf certificate's `iss`.
+const KEYLESS_ISSUER_NAME: &str = "keyless-issuer.vendor.example";
+/// The identity the issuer's mapping rule gave the release workflow: the certificate's `sub`.
+const KEYLESS_IDENTITY: &str =
+    "https://github.com/vendor/app/.github/workflows/release.yml@refs/tags/v7";
+/// The certificate's validity: ten minutes from 2026-01-01T00:00:00Z.
+const KEYLESS_NOT_BEFORE: u64 = ISSUED_AT;
+const KEYLESS_EXPIRES: u64 = KEYLESS_NOT_BEFORE + 600;
+/// When the ephemeral key signs (the envelope's `iat`) and when the TSA sees the envelope.
+const KEYLESS_SIGNED_AT: u64 = KEYLESS_NOT_BEFORE + 30;
+const RECEIPT_TIME: u64 = KEYLESS_NOT_BEFORE + 42;
 
 /// Deterministic pseudo-random bytes (xorshift32), so the artifact is not trivially compressible.
 fn pseudo_random(len: usize, mut state: u32) -> Vec<u8> {
@@ -170,6 +195,55 @@ fn chained_envelope(
     let n = sign_with(leaf, &req, &opts, &mut out).map_err(|e| format!("signing: {e}"))?;
     out.truncate(n);
     Ok(out)
+}
+
+/// The keyless envelopes of the artifact, all signed by the ephemeral key with its one-link
+/// chain (the leaf certificate from the keyless issuer's root): (with the trusted TSA's
+/// receipt, without a receipt, with a receipt by an untrusted timestamp key).
+fn keyless_envelopes(artifact: &[u8]) -> Result<[Vec<u8>; 3], String> {
+    let key = |seed| SigningKey::from_seed(seed).map_err(|e| format!("key: {e}"));
+    let (issuer, ephemeral) = (key(KEYLESS_ISSUER_SEED)?, key(EPHEMERAL_SEED)?);
+    let leaf_cert = certificate(
+        &issuer,
+        KEYLESS_ISSUER_NAME,
+        &ephemeral,
+        KEYLESS_IDENTITY,
+        (KEYLESS_NOT_BEFORE, KEYLESS_EXPIRES),
+        b"keyless-1",
+        None,
+    )?;
+    let mut chain = vec![0u8; MAX_ENCODED_CHAIN_LEN];
+    let n = encode_chain(&[&leaf_cert], &mut chain).map_err(|e| format!("chain: {e}"))?;
+    chain.truncate(n);
+    let req = SignRequest {
+        alg: SignatureAlg::Ed25519,
+        digest: digest(HashAlg::Sha256, artifact),
+        length: artifact.len() as u64,
+        content_type: ContentType::CoapFormat(COAP_OCTET_STREAM),
+        subject: SUBJECT,
+        issuer: Some(KEYLESS_IDENTITY),
+        issued_at: KEYLESS_SIGNED_AT,
+        version: Some(VERSION),
+    };
+    let opts = SignOptions {
+        chain: Some(&chain),
+        expires_at: None,
+    };
+    let mut bare = vec![0u8; MAX_CHAINED_ENVELOPE_LEN];
+    let n = sign_with(&ephemeral, &req, &opts, &mut bare).map_err(|e| format!("signing: {e}"))?;
+    bare.truncate(n);
+    let env_digest = envelope_digest(&bare).map_err(|e| format!("envelope digest: {e}"))?;
+    let stamped = |tsa_seed| -> Result<Vec<u8>, String> {
+        let mut receipt = [0u8; MAX_RECEIPT_LEN];
+        let n = sign_timestamp(&key(tsa_seed)?, &env_digest, RECEIPT_TIME, &mut receipt)
+            .map_err(|e| format!("timestamp: {e}"))?;
+        let mut out = vec![0u8; MAX_ENVELOPE_LEN];
+        let n = attach_receipt(&bare, receipt.get(..n).unwrap_or_default(), &mut out)
+            .map_err(|e| format!("attaching the receipt: {e}"))?;
+        out.truncate(n);
+        Ok(out)
+    };
+    Ok([stamped(TSA_SEED)?, bare.clone(), stamped(ROGUE_TSA_SEED)?])
 }
 
 /// One entry of the bundle, as the generator describes it.
@@ -318,8 +392,20 @@ fn fixtures() -> Result<Vec<(String, Vec<u8>)>, String> {
     );
     let sig_chain = chained_envelope(&root, &intermediate, &leaf, &artifact)?;
 
+    let [keyless, keyless_bare, keyless_rogue] = keyless_envelopes(&artifact)?;
+    let keyless_issuer = chain_key(KEYLESS_ISSUER_SEED)?;
+    let tsa = chain_key(TSA_SEED)?;
+
     let nodes = bundle();
     let mut out = vec![
+        ("artifact.keyless.sig".to_string(), keyless),
+        ("artifact.keyless-bare.sig".to_string(), keyless_bare),
+        ("artifact.keyless-rogue.sig".to_string(), keyless_rogue),
+        (
+            "keyless-issuer-key.raw".to_string(),
+            raw_key(&keyless_issuer)?,
+        ),
+        ("tsa-key.raw".to_string(), raw_key(&tsa)?),
         ("key.pub".to_string(), format!("{key_text}\n").into_bytes()),
         ("key.raw".to_string(), raw_key(&key)?),
         ("other-key.raw".to_string(), raw_key(&other)?),

@@ -12,12 +12,15 @@ use sealkit::{
     Unsealer, Verified, VerifierSlot,
 };
 use sealkit_embedded::fixtures::{
-    ARTIFACT, BUNDLE_FILES, ENVELOPE_CHAIN, ENVELOPE_SHA256, ENVELOPE_SHA512, INTERMEDIATE_KEY_RAW,
-    ISSUED_AT, ISSUER, KEY_TEXT, LEAF_EXPIRES, LEAF_NAME, OTHER_KEY_RAW, ROOT_KEY_RAW, ROOT_NAME,
-    SEALED, SUBJECT, TREE_SIGNATURE, VERSION,
+    ARTIFACT, BUNDLE_FILES, ENVELOPE_CHAIN, ENVELOPE_KEYLESS, ENVELOPE_KEYLESS_BARE,
+    ENVELOPE_KEYLESS_ROGUE, ENVELOPE_SHA256, ENVELOPE_SHA512, INTERMEDIATE_KEY_RAW, ISSUED_AT,
+    ISSUER, KEYLESS_EXPIRES, KEYLESS_IDENTITY, KEYLESS_ISSUER_KEY_RAW, KEYLESS_NOT_BEFORE,
+    KEY_TEXT, LEAF_EXPIRES, LEAF_NAME, OTHER_KEY_RAW, RECEIPT_TIME, ROOT_KEY_RAW, ROOT_NAME,
+    SEALED, SUBJECT, TREE_SIGNATURE, TSA_KEY_RAW, VERSION,
 };
 use sealkit_embedded::{
-    feed, fixture_policy, paint_stack, stack_used_below, Expected, Report, Tamper, CHUNK,
+    feed, fixture_policy, keyless_fixture_policy, paint_stack, stack_used_below, Expected, Report,
+    Tamper, CHUNK,
 };
 
 sealkit_embedded::fault_handler!();
@@ -190,6 +193,70 @@ fn chain(
                 && v.digest().alg() == HashAlg::Sha256
                 && v.version() == Some(VERSION)
                 && v.identity() == Some(LEAF_NAME)
+                && v.subject() == SUBJECT
+                && v.time_checked();
+            // A fact that differs is reported as an error no verifier returns here.
+            if signer_ok && facts_ok {
+                Ok(())
+            } else {
+                Err(Error::AlreadyStarted)
+            }
+        });
+    if let Err(e) = result {
+        let sticky = slot.state() == SlotState::Failed(e)
+            && slot.update(&[0]) == Err(e)
+            && slot.finish().err() == Some(e);
+        if !sticky {
+            return Err(Error::AlreadyFinished);
+        }
+    }
+    result
+}
+
+/// The file verifier on a keyless envelope (an ephemeral key certified for ten minutes by the
+/// keyless issuer's root): the policy ([`keyless_fixture_policy`], clock six months after the
+/// certificate expired) is built here and adjusted by `change`, then start, chunks, finish. On
+/// success the signer must be the workflow identity reached through a one-certificate chain
+/// ending at the issuer's root and, if `stamped`, carry a timestamp from the trusted timestamp
+/// key equal to the receipt's time and inside the certificate's validity (else no timestamp);
+/// on failure the error must be sticky.
+fn keyless(
+    envelope: &[u8],
+    stamped: bool,
+    change: &dyn Fn(&mut TrustPolicy) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let mut policy = keyless_fixture_policy()?;
+    change(&mut policy)?;
+    let root_id = PublicKey::from_bytes(&KEYLESS_ISSUER_KEY_RAW)?.key_id();
+    let tsa_id = PublicKey::from_bytes(&TSA_KEY_RAW)?.key_id();
+    let mut slot = VerifierSlot::new();
+    let result = slot
+        .start(envelope, &policy)
+        .and_then(|()| feed(&ARTIFACT, Tamper::None, |c| slot.update(c)))
+        .and_then(|()| slot.finish())
+        .and_then(|v| {
+            let signer_ok = match v.signers() {
+                [only] => {
+                    let timestamp_ok = if stamped {
+                        only.timestamp() == Some(RECEIPT_TIME)
+                            && only.timestamp_key_id() == Some(tsa_id)
+                            && only
+                                .timestamp()
+                                .is_some_and(|t| (KEYLESS_NOT_BEFORE..KEYLESS_EXPIRES).contains(&t))
+                    } else {
+                        only.timestamp().is_none() && only.timestamp_key_id().is_none()
+                    };
+                    only.chain_depth() == 1
+                        && only.root_key_id() == Some(root_id)
+                        && only.identity() == Some(KEYLESS_IDENTITY)
+                        && timestamp_ok
+                }
+                _ => false,
+            };
+            let facts_ok = v.length() == ARTIFACT.len() as u64
+                && v.digest().alg() == HashAlg::Sha256
+                && v.version() == Some(VERSION)
+                && v.identity() == Some(KEYLESS_IDENTITY)
                 && v.subject() == SUBJECT
                 && v.time_checked();
             // A fact that differs is reported as an error no verifier returns here.
@@ -397,6 +464,59 @@ fn main() -> ! {
         || {
             chain(&ROOT_KEY_RAW, &|p| {
                 p.set_time(LEAF_EXPIRES);
+                Ok(())
+            })
+        },
+    );
+    // Keyless signing: an ephemeral key with a ten-minute certificate, verified six months
+    // later; only a receipt from the trusted timestamp key keeps the signature verifiable.
+    scenario(&mut report, "keyless_receipt_accepted", Ok(()), || {
+        keyless(&ENVELOPE_KEYLESS, true, &|_| Ok(()))
+    });
+    scenario(
+        &mut report,
+        "keyless_without_receipt_expired",
+        code(Error::CertificateExpired),
+        || keyless(&ENVELOPE_KEYLESS_BARE, false, &|_| Ok(())),
+    );
+    scenario(
+        &mut report,
+        "keyless_receipt_untrusted_key",
+        code(Error::UntrustedTimestampKey),
+        || keyless(&ENVELOPE_KEYLESS_ROGUE, true, &|_| Ok(())),
+    );
+    scenario(
+        &mut report,
+        "keyless_receipt_required_missing",
+        code(Error::TimestampMissing),
+        // The clock inside the certificate's validity: the missing receipt is the only flaw.
+        || {
+            keyless(&ENVELOPE_KEYLESS_BARE, false, &|p| {
+                p.require_timestamp().set_time(KEYLESS_NOT_BEFORE + 60);
+                Ok(())
+            })
+        },
+    );
+    scenario(
+        &mut report,
+        "keyless_receipt_required_accepted",
+        Ok(()),
+        || {
+            keyless(&ENVELOPE_KEYLESS, true, &|p| {
+                p.require_timestamp();
+                Ok(())
+            })
+        },
+    );
+    // The same bare envelope within its ten minutes (no receipt needed then, and none
+    // reported): the verdicts above come from the receipt and the clock, not the envelope.
+    scenario(
+        &mut report,
+        "keyless_without_receipt_in_time",
+        Ok(()),
+        || {
+            keyless(&ENVELOPE_KEYLESS_BARE, false, &|p| {
+                p.set_time(KEYLESS_NOT_BEFORE + 60);
                 Ok(())
             })
         },
