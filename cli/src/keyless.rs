@@ -576,3 +576,52 @@ pub fn key_path(args: &SignArgs) -> CliResult<&PathBuf> {
         .as_ref()
         .ok_or_else(|| CliError::Usage("--key NAME.key is required".into()))
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use super::*;
+
+    #[test]
+    fn issuer_urls() {
+        assert_eq!(
+            issuer_base("https://issuer.example/").unwrap(),
+            "https://issuer.example"
+        );
+        assert_eq!(
+            issuer_base("https://issuer.example/sealkit/").unwrap(),
+            "https://issuer.example/sealkit"
+        );
+        for ok in [
+            "http://127.0.0.1:8080",
+            "http://localhost:1/",
+            "http://[::1]:9",
+        ] {
+            assert!(issuer_base(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://issuer.example",
+            "http://127.0.0.2",
+            "ftp://127.0.0.1",
+            "https://u:p@issuer.example",
+            "https://issuer.example/?x=1",
+            "https://issuer.example/#f",
+            "issuer.example",
+            "",
+        ] {
+            assert!(issuer_base(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_proof_message_is_the_context_then_the_tokens_sha256() {
+        let msg = proof_message("abc");
+        assert_eq!(&msg[..24], b"sealkit-issuer-proof-v1\0");
+        // SHA-256("abc"), FIPS 180-2.
+        assert_eq!(
+            crate::output::hex(&msg[24..]),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}
