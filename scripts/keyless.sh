@@ -156,13 +156,13 @@ jwks_url = "$ti2/jwks"
 $rule
 EOF
 identity_pattern="https://github.com/vendor/app/.github/workflows/release.yml@refs/tags/*"
-trust() { # trust FILE TIMESTAMP_KEY: trusts the issuer root and TIMESTAMP_KEY for receipts
+trust() { # trust FILE TIMESTAMP_KEY [REQUIRE]: trusts the issuer root and TIMESTAMP_KEY for receipts
   cat >"$1" <<EOF
 version = 1
 
 [require]
 identity = "$identity_pattern"
-timestamp = true
+timestamp = ${3:-true}
 
 [[root]]
 key_file = "root.pub"
@@ -174,6 +174,7 @@ EOF
 }
 trust trust.toml tsa.pub
 trust trust-other-tsa.toml other.pub
+trust trust-optional.toml tsa.pub false
 
 step "start: sealkit issuer serve"
 start issuer "$sealkit" issuer serve --config "$work/issuer.toml"
@@ -277,15 +278,39 @@ fi
 if client strip-receipt "$case.bin.sig" stripped.sig &&
   [ "$(wc -c <stripped.sig)" -lt "$(wc -c <"$case.bin.sig")" ]; then
   echo "  envelope with receipt $(wc -c <"$case.bin.sig") bytes, without $(wc -c <stripped.sig) bytes"
-  if ! verify_json "$case.bin" stripped.sig trust.toml --now "$later" >stripped.json 2>&1 &&
+  # Within the certificate's validity the stripped signature is still good (only the receipt
+  # was removed) where the policy does not require a receipt.
+  if verify_json "$case.bin" stripped.sig trust-optional.toml >stripped-now.json 2>&1 &&
+    [ "$(field stripped-now.json verified)" = "True" ]; then
+    pass no_receipt_now_passes_without_required_receipt
+  else
+    cat stripped-now.json
+    fail no_receipt_now_passes_without_required_receipt
+  fi
+  if ! verify_json "$case.bin" stripped.sig trust-optional.toml --now "$later" >stripped.json 2>&1 &&
     [ "$(field stripped.json error)" = "certificate_expired" ]; then
-    pass no_receipt_90_days_later_fails
+    pass no_receipt_90_days_later_certificate_expired
   else
     cat stripped.json
-    fail no_receipt_90_days_later_fails
+    fail no_receipt_90_days_later_certificate_expired
+  fi
+  if ! verify_json "$case.bin" stripped.sig trust.toml >stripped-req.json 2>&1 &&
+    [ "$(field stripped-req.json error)" = "timestamp_missing" ]; then
+    pass no_receipt_required_timestamp_missing
+  else
+    cat stripped-req.json
+    fail no_receipt_required_timestamp_missing
   fi
 else
-  fail no_receipt_90_days_later_fails
+  fail strip_receipt
+fi
+if client move-receipt op_rs256.bin.sig "$case.bin.sig" moved.sig &&
+  ! verify_json "$case.bin" moved.sig trust.toml >moved.json 2>&1 &&
+  [ "$(field moved.json error)" = "timestamp_digest_mismatch" ]; then
+  pass receipt_of_another_envelope_fails
+else
+  cat moved.json
+  fail receipt_of_another_envelope_fails
 fi
 if ! verify_json "$case.bin" "$case.bin.sig" trust-other-tsa.toml >other-tsa.json 2>&1 &&
   [ "$(field other-tsa.json error)" = "untrusted_timestamp_key" ]; then

@@ -115,6 +115,24 @@ for x in fuzz-smoke miri; do
   binding_failed_total=$((binding_failed_total + f))
 done
 
+# Keyless signing end to end: a real OpenID provider, a test token issuer and the issuer
+# service on loopback (scripts/keyless.sh); its checks count into the total.
+step "keyless: OpenID provider, issuer service, sign and verify offline (scripts/keyless.sh)"
+klog=$(mktemp)
+if ! bash scripts/keyless.sh 2>&1 | tee "$klog"; then
+  binding_failed=1
+fi
+summary=$(grep -E "^sealkit-keyless: [0-9]+ passed, [0-9]+ failed$" "$klog" | tail -n 1 || true)
+rm -f "$klog"
+if [ -z "$summary" ]; then
+  echo "error: scripts/keyless.sh printed no summary line" >&2
+  binding_failed=1
+else
+  read -r p f < <(echo "$summary" | sed -E 's/^[^:]+: ([0-9]+) passed, ([0-9]+) failed$/\1 \2/')
+  binding_passed_total=$((binding_passed_total + p))
+  binding_failed_total=$((binding_failed_total + f))
+fi
+
 # One closing line for the whole run, counted from the runners' own summaries.
 passed=$binding_passed_total
 failed=$binding_failed_total

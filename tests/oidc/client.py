@@ -3,6 +3,7 @@
     client.py cert ISSUER_URL TOKEN_FILE            one certificate request with a fresh key
     client.py post ISSUER_URL PATH [--body B | --size N] [--content-type T]
     client.py strip-receipt IN.sig OUT.sig          drop the receipt (label -65539)
+    client.py move-receipt DONOR.sig IN.sig OUT.sig IN's envelope with DONOR's receipt
     client.py audit-count DB                        rows in the audit log
     client.py audit-tamper DB                       edit one field of the first row
     client.py burst ISSUER_URL TOKEN_ISSUER_URL N   N mixed good/bad requests, 8 threads
@@ -133,6 +134,18 @@ def cmd_strip_receipt(src: str, dst: str) -> int:
     return 0
 
 
+def cmd_move_receipt(donor: str, src: str, dst: str) -> int:
+    """Puts DONOR's receipt into SRC's envelope (a receipt for another envelope), writes DST."""
+    with open(donor, "rb") as f:
+        receipt = cbor2.loads(f.read()).value[1][RECEIPT_LABEL]
+    with open(src, "rb") as f:
+        envelope = cbor2.loads(f.read())
+    envelope.value[1] = {RECEIPT_LABEL: receipt}
+    with open(dst, "wb") as f:
+        f.write(cbor2.dumps(envelope))
+    return 0
+
+
 def audit_table(db: sqlite3.Connection) -> str:
     for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
         columns = {row[1] for row in db.execute(f'PRAGMA table_info("{name}")')}
@@ -242,6 +255,7 @@ COMMANDS = {
     "cert": cmd_cert,
     "post": cmd_post,
     "strip-receipt": cmd_strip_receipt,
+    "move-receipt": cmd_move_receipt,
     "audit-count": cmd_audit_count,
     "audit-tamper": cmd_audit_tamper,
     "burst": cmd_burst,
