@@ -78,7 +78,10 @@ pub fn sign(args: &SignArgs, target: &Target) -> CliResult<()> {
     };
     check_claims(&claims)?;
     crate::keyless::refuse(args, "images")?;
-    let key = load_key(crate::keyless::key_path(args)?, args.passphrase_file.as_deref())?;
+    let key = load_key(
+        crate::keyless::key_path(args)?,
+        args.passphrase_file.as_deref(),
+    )?;
     let req = SignClaims {
         alg: claims.alg,
         hash: claims.hash,

@@ -116,7 +116,10 @@ pub fn sign(args: &SignArgs) -> CliResult<()> {
     };
     check_claims(&claims)?;
     crate::keyless::refuse(args, "folders")?;
-    let key = load_key(crate::keyless::key_path(args)?, args.passphrase_file.as_deref())?;
+    let key = load_key(
+        crate::keyless::key_path(args)?,
+        args.passphrase_file.as_deref(),
+    )?;
 
     let req = SignClaims {
         alg: claims.alg,
