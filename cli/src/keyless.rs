@@ -59,8 +59,9 @@ pub fn read_token(file: Option<&Path>, env: Option<&str>) -> CliResult<Zeroizing
         (Some(path), None) => {
             use std::io::Read as _;
             let f = std::fs::File::open(path).map_err(|e| CliError::read(path, e))?;
-            let mut buf = Zeroizing::new(Vec::new());
-            // A little slack for surrounding white space (a trailing newline).
+            // A little slack for surrounding white space (a trailing newline); the room is
+            // reserved up front so that no reallocation leaves an unwiped copy behind.
+            let mut buf = Zeroizing::new(Vec::with_capacity(MAX_TOKEN_LEN + 1026));
             f.take(MAX_TOKEN_LEN as u64 + 1025)
                 .read_to_end(&mut buf)
                 .map_err(|e| CliError::read(path, e))?;
