@@ -372,9 +372,9 @@ run trust-vectors-no-heap no_heap_in_trust
 run trust-builder "$OUT/trust_builder" "$TRUST_VECTORS"
 run trust-builder-valgrind "${VALGRIND[@]}" "$OUT/trust_builder" "$TRUST_VECTORS"
 run trust-builder-asan "$OUT/trust_builder-asan" "$TRUST_VECTORS"
-sed 's/^  "version": 1,$/  "version": 2,/' "$TRUST_VECTORS" >"$OUT/trust-vectors-v2.json"
-refuses_trust_v2() { ! "$OUT/trust_vectors" "$OUT/trust-vectors-v2.json" && grep -q '^  "version": 2,$' "$OUT/trust-vectors-v2.json"; }
-run trust-vectors-refuse-unknown-version refuses_trust_v2
+sed 's/^  "version": 2,$/  "version": 3,/' "$TRUST_VECTORS" >"$OUT/trust-vectors-v3.json"
+refuses_trust_v3() { ! "$OUT/trust_vectors" "$OUT/trust-vectors-v3.json" && grep -q '^  "version": 3,$' "$OUT/trust-vectors-v3.json"; }
+run trust-vectors-refuse-unknown-version refuses_trust_v3
 # The harness can fail: a vector file expecting another code (or stage) for one case is refused.
 sed '0,/"code": 203,/s//"code": 202,/' "$TRUST_VECTORS" >"$OUT/trust-vectors-wrong.json"
 trust_catches_wrong_verdict() {
@@ -383,6 +383,14 @@ trust_catches_wrong_verdict() {
         grep -q "expected 202" "$OUT/trust-wrong.err"
 }
 run trust-vectors-catch-a-wrong-verdict trust_catches_wrong_verdict
+# ... and one expecting another receipt time for a signer.
+sed '0,/"timestamp": 1800086412,/s//"timestamp": 1800086413,/' "$TRUST_VECTORS" >"$OUT/trust-vectors-wrong-time.json"
+trust_catches_wrong_timestamp() {
+    ! cmp -s "$TRUST_VECTORS" "$OUT/trust-vectors-wrong-time.json" &&
+        ! "$OUT/trust_vectors" "$OUT/trust-vectors-wrong-time.json" 2>"$OUT/trust-wrong-time.err" &&
+        grep -q "signer 0 timestamp" "$OUT/trust-wrong-time.err"
+}
+run trust-vectors-catch-a-wrong-timestamp trust_catches_wrong_timestamp
 sed '0,/"stage": "new"/s//"stage": "finish"/' "$TRUST_VECTORS" >"$OUT/trust-vectors-wrong-stage.json"
 trust_catches_wrong_stage() {
     ! cmp -s "$TRUST_VECTORS" "$OUT/trust-vectors-wrong-stage.json" &&

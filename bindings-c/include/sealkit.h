@@ -482,6 +482,19 @@ typedef struct sealkit_signer {
    Number of certificates in the chain (0 for a direct key).
    */
   uint32_t chain_depth;
+  /*
+   1 if the envelope carries a timestamp receipt signed by a trusted timestamp key (then
+   `timestamp` and `timestamp_key_id` are set), else 0.
+   */
+  int32_t has_timestamp;
+  /*
+   When the timestamp authority saw the envelope, seconds since the Unix epoch (0 if none).
+   */
+  uint64_t timestamp;
+  /*
+   The id of the timestamp key that signed the receipt (zero when `has_timestamp` is 0).
+   */
+  uint8_t timestamp_key_id[8];
 } sealkit_signer;
 
 /*
@@ -1071,6 +1084,41 @@ int sealkit_policy_trust_entry(struct sealkit_policy *policy,
                                int may_certify,
                                const char *name,
                                size_t name_len);
+
+/*
+ Trusts the raw 32-byte key to sign timestamp receipts (`docs/FORMAT.md`, "Timestamp
+ receipts"). If the key is already trusted (say, as the root of a keyless issuer that also
+ timestamps), that entry gains the right; otherwise an entry that may only timestamp is
+ added. Errors: 500 (not a valid key), 501 (already 8 keys), 600; sticky.
+
+ # Safety
+ `policy` as in `sealkit_policy_init`; `raw` valid for `raw_len` bytes.
+ */
+int sealkit_policy_trust_timestamp_key(struct sealkit_policy *policy,
+                                       const uint8_t *raw,
+                                       size_t raw_len);
+
+/*
+ `sealkit_policy_trust_timestamp_key` with the key in text form (`sealkit-ed25519:...`, as
+ `GET /v1/issuer` gives the issuer's `timestamp_key`). Errors: 504 (bad text), 508 (not
+ UTF-8), and those of `sealkit_policy_trust_timestamp_key`.
+
+ # Safety
+ `policy` as in `sealkit_policy_init`; `text` valid for `text_len` bytes.
+ */
+int sealkit_policy_trust_timestamp_key_text(struct sealkit_policy *policy,
+                                            const char *text,
+                                            size_t text_len);
+
+/*
+ Requires every counted signer's envelope to carry a timestamp receipt signed by a trusted
+ timestamp key; an envelope without one is refused with 226 (`timestamp_missing`), with or
+ without a current time. Errors: 600, or the policy's earlier (sticky) error.
+
+ # Safety
+ `policy` as in `sealkit_policy_init`.
+ */
+int sealkit_policy_require_timestamp(struct sealkit_policy *policy);
 
 /*
  Allows the trusted key `key_id` (8 bytes) to sign, or certify, only identities matching

@@ -38,6 +38,13 @@ pub struct sealkit_signer {
     pub root_key_id: [u8; 8],
     /// Number of certificates in the chain (0 for a direct key).
     pub chain_depth: u32,
+    /// 1 if the envelope carries a timestamp receipt signed by a trusted timestamp key (then
+    /// `timestamp` and `timestamp_key_id` are set), else 0.
+    pub has_timestamp: i32,
+    /// When the timestamp authority saw the envelope, seconds since the Unix epoch (0 if none).
+    pub timestamp: u64,
+    /// The id of the timestamp key that signed the receipt (zero when `has_timestamp` is 0).
+    pub timestamp_key_id: [u8; 8],
 }
 
 /// The trust facts of a successful verification, beside `sealkit_facts`. Plain data, no
@@ -69,6 +76,9 @@ const ZERO_SIGNER: sealkit_signer = sealkit_signer {
     has_root: 0,
     root_key_id: [0; 8],
     chain_depth: 0,
+    has_timestamp: 0,
+    timestamp: 0,
+    timestamp_key_id: [0; 8],
 };
 
 const ZERO_TRUST: sealkit_trust_facts = sealkit_trust_facts {
@@ -105,6 +115,11 @@ fn signer_of(s: &sealkit::Signer) -> sealkit_signer {
         out.root_key_id = root.0;
     }
     out.chain_depth = u32::from(s.chain_depth());
+    if let (Some(time), Some(kid)) = (s.timestamp(), s.timestamp_key_id()) {
+        out.has_timestamp = 1;
+        out.timestamp = time;
+        out.timestamp_key_id = kid.0;
+    }
     out
 }
 
@@ -260,6 +275,69 @@ pub unsafe extern "C" fn sealkit_policy_trust_entry(
                 b.trust_entry(k, may_sign != 0, may_certify != 0, n)
                     .map(|_| ())
             },
+        )
+    }
+}
+
+/// Trusts the raw 32-byte key to sign timestamp receipts (`docs/FORMAT.md`, "Timestamp
+/// receipts"). If the key is already trusted (say, as the root of a keyless issuer that also
+/// timestamps), that entry gains the right; otherwise an entry that may only timestamp is
+/// added. Errors: 500 (not a valid key), 501 (already 8 keys), 600; sticky.
+///
+/// # Safety
+/// `policy` as in `sealkit_policy_init`; `raw` valid for `raw_len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn sealkit_policy_trust_timestamp_key(
+    policy: *mut sealkit_policy,
+    raw: *const u8,
+    raw_len: usize,
+) -> c_int {
+    // SAFETY: contract of this function.
+    unsafe {
+        with_policy(
+            policy,
+            || Ok(PublicKey::from_bytes(input(raw, raw_len)?)),
+            |b, k| b.trust_timestamp_key(k).map(|_| ()),
+        )
+    }
+}
+
+/// `sealkit_policy_trust_timestamp_key` with the key in text form (`sealkit-ed25519:...`, as
+/// `GET /v1/issuer` gives the issuer's `timestamp_key`). Errors: 504 (bad text), 508 (not
+/// UTF-8), and those of `sealkit_policy_trust_timestamp_key`.
+///
+/// # Safety
+/// `policy` as in `sealkit_policy_init`; `text` valid for `text_len` bytes.
+#[no_mangle]
+pub unsafe extern "C" fn sealkit_policy_trust_timestamp_key_text(
+    policy: *mut sealkit_policy,
+    text: *const c_char,
+    text_len: usize,
+) -> c_int {
+    // SAFETY: contract of this function.
+    unsafe {
+        with_policy(
+            policy,
+            || Ok(utf8_input(text, text_len)?.and_then(PublicKey::from_text)),
+            |b, k| b.trust_timestamp_key(k).map(|_| ()),
+        )
+    }
+}
+
+/// Requires every counted signer's envelope to carry a timestamp receipt signed by a trusted
+/// timestamp key; an envelope without one is refused with 226 (`timestamp_missing`), with or
+/// without a current time. Errors: 600, or the policy's earlier (sticky) error.
+///
+/// # Safety
+/// `policy` as in `sealkit_policy_init`.
+#[no_mangle]
+pub unsafe extern "C" fn sealkit_policy_require_timestamp(policy: *mut sealkit_policy) -> c_int {
+    // SAFETY: contract of this function.
+    unsafe {
+        with_policy(
+            policy,
+            || Ok(Ok(())),
+            |b, ()| b.require_timestamp().map(|_| ()),
         )
     }
 }

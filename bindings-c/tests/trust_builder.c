@@ -1,6 +1,6 @@
 /* Trust policies built call by call (sealkit_policy_trust_root, _trust_entry, _allow_identity,
    _require_*_pattern, _revoke_*, _set_max_chain_depth, _require_signers, _set_time,
-   _apply_rotation) give the verdict the trust vectors expect from the same policy in compiled
+   _apply_rotation, _trust_timestamp_key, _require_timestamp) give the verdict the trust vectors expect from the same policy in compiled
    form; the builder's errors are sticky; sealkit_check_signers reports each signature. Usage: trust_builder TRUST-VECTORS.json */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +29,12 @@ static const char *current = "";
 #define ROOT_KID "34750f98bd59fcfc"
 #define SIGNING_KID "b62e867fa2f33afe"
 #define INTERMEDIATE_KID "6a3803d5f059902a"
+/* The timestamp authority of the keyless cases, its text form and id, and the receipt's time. */
+#define TSA_HEX "8a875fff1eb38451577acd5afee405456568dd7c89e090863a0557bc7af49f17"
+#define TSA_TEXT "sealkit-ed25519:iodf/x6zhFFXes1a/uQFRWVo3XyJ4JCGOgVXvHr0nxc="
+#define TSA_KID "72456720412037a6"
+#define RECEIPT_TIME 1800086412u
+#define MONTHS_LATER 1810454400u
 
 static char *text;
 
@@ -85,28 +91,34 @@ static const char *expected_of(const char *name, char *buf, size_t n) {
 
 static void key(const char *hex, uint8_t out[32]) { unhex(hex, 64, out); }
 
-/* Verifies case `name` under `pol`; compares with the vector's verdict (name of the error). */
-static void verify_case(const char *name, sealkit_policy *pol) {
+/* Verifies the signature and artifact of case `name` under `pol`, expecting `want` ("ok" or an
+   error name); the trust facts go to `t`. */
+static void verify_expect(const char *name, sealkit_policy *pol, const char *want, sealkit_trust_facts *t) {
     size_t sl, al;
     uint8_t *sig = case_hex(name, "signature_hex", &sl), *art = case_hex(name, "artifact_hex", &al);
     sealkit_verifier v = SEALKIT_VERIFIER_INIT;
     sealkit_facts f;
-    sealkit_trust_facts t;
-    char buf[64];
-    const char *want = expected_of(name, buf, sizeof buf);
     int rc = sealkit_verifier_init(&v, sig, sl, pol);
+    memset(t, 0, sizeof *t);
     if (!rc) rc = sealkit_verifier_update(&v, art, al);
-    if (!rc) rc = sealkit_verifier_finish_trust(&v, &f, &t);
+    if (!rc) rc = sealkit_verifier_finish_trust(&v, &f, t);
     current = name;
     if (strcmp(want, "ok") == 0) {
         CHECK(rc == 0, "got %s (%d), expected success", sealkit_error_name(rc), rc);
-        CHECK(rc != 0 || t.signer_count >= 1, "no signer reported");
+        CHECK(rc != 0 || t->signer_count >= 1, "no signer reported");
     } else {
         CHECK(rc != 0 && strcmp(sealkit_error_name(rc), want) == 0, "got %s (%d), expected %s",
               rc ? sealkit_error_name(rc) : "success", rc, want);
     }
     free(sig);
     free(art);
+}
+
+/* Verifies case `name` under `pol`; compares with the vector's verdict (name of the error). */
+static void verify_case(const char *name, sealkit_policy *pol) {
+    char buf[64];
+    sealkit_trust_facts t;
+    verify_expect(name, pol, expected_of(name, buf, sizeof buf), &t);
 }
 
 static void root_policy(sealkit_policy *pol) {
@@ -247,6 +259,77 @@ int main(int argc, char **argv) {
         CHECK(memcmp(got, want, 8) == 0, "new root id");
         verify_case("rotation_followed", &p);
         free(s);
+    }
+    { /* Keyless: a ten-minute certificate verified months later, saved by its receipt; the
+         receipt's time and key are reported. */
+        sealkit_policy p = SEALKIT_POLICY_INIT;
+        sealkit_trust_facts t;
+        uint8_t tsa[32], want[8];
+        key(TSA_HEX, tsa);
+        kid(TSA_KID, want);
+        root_policy(&p);
+        CHECK(sealkit_policy_trust_timestamp_key(&p, tsa, 32) == 0, "trust_timestamp_key");
+        CHECK(sealkit_policy_set_time(&p, MONTHS_LATER) == 0, "time");
+        verify_expect("keyless_receipt_after_expiry", &p, "ok", &t);
+        CHECK(t.signer_count == 1 && t.signers[0].has_timestamp == 1 && t.signers[0].timestamp == RECEIPT_TIME &&
+                  memcmp(t.signers[0].timestamp_key_id, want, 8) == 0,
+              "timestamp %d %lu", t.signers[0].has_timestamp, (unsigned long)t.signers[0].timestamp);
+        /* The same with the key in text form, and with a receipt required. */
+        CHECK(sealkit_policy_init(&p) == 0, "init");
+        root_policy(&p);
+        CHECK(sealkit_policy_trust_timestamp_key_text(&p, TSA_TEXT, strlen(TSA_TEXT)) == 0, "trust_timestamp_key_text");
+        CHECK(sealkit_policy_require_timestamp(&p) == 0, "require_timestamp");
+        CHECK(sealkit_policy_set_time(&p, MONTHS_LATER) == 0, "time");
+        verify_expect("keyless_receipt_after_expiry", &p, "ok", &t);
+        CHECK(t.signers[0].has_timestamp == 1 && t.signers[0].timestamp == RECEIPT_TIME, "timestamp (text key)");
+        /* Without the receipt, the expired certificate is refused. */
+        verify_expect("keyless_no_receipt_after_expiry", &p, "timestamp_missing", &t);
+    }
+    { /* A receipt is refused when its key is trusted as a root but not to timestamp; the root
+         may be given the right too (one key, flags certify + timestamp). */
+        sealkit_policy p = SEALKIT_POLICY_INIT;
+        sealkit_trust_facts t;
+        uint8_t tsa[32], r[32];
+        key(TSA_HEX, tsa);
+        key(ROOT_HEX, r);
+        root_policy(&p);
+        CHECK(sealkit_policy_set_time(&p, MONTHS_LATER) == 0, "time");
+        verify_expect("keyless_receipt_after_expiry", &p, "untrusted_timestamp_key", &t);
+        CHECK(t.signer_count == 0 && t.signers[0].has_timestamp == 0, "facts of a refusal");
+        CHECK(sealkit_policy_init(&p) == 0, "init");
+        root_policy(&p);
+        CHECK(sealkit_policy_trust_timestamp_key(&p, r, 32) == 0, "root also timestamps");
+        CHECK(sealkit_policy_set_time(&p, MONTHS_LATER) == 0, "time");
+        verify_case("keyless_root_also_timestamps", &p);
+        (void)tsa;
+    }
+    { /* require_timestamp refuses an envelope without a receipt even with no clock (which
+         would otherwise skip every time check and accept it). */
+        sealkit_policy p = SEALKIT_POLICY_INIT;
+        sealkit_trust_facts t;
+        root_policy(&p);
+        verify_expect("keyless_no_receipt_after_expiry", &p, "ok", &t);
+        CHECK(t.signers[0].has_timestamp == 0 && t.signers[0].timestamp == 0, "a timestamp without a receipt");
+        CHECK(sealkit_policy_require_timestamp(&p) == 0, "require_timestamp");
+        verify_expect("keyless_no_receipt_after_expiry", &p, "timestamp_missing", &t);
+    }
+    { /* The new calls: argument errors, and stickiness. */
+        sealkit_policy p = SEALKIT_POLICY_INIT;
+        uint8_t tsa[32];
+        key(TSA_HEX, tsa);
+        current = "timestamp_arguments";
+        CHECK(sealkit_policy_trust_timestamp_key(&p, tsa, 31) == SEALKIT_ERR_INVALID_PUBLIC_KEY, "short key");
+        CHECK(sealkit_policy_require_timestamp(&p) == SEALKIT_ERR_INVALID_PUBLIC_KEY, "not sticky");
+        CHECK(sealkit_policy_init(&p) == 0, "init");
+        CHECK(sealkit_policy_trust_timestamp_key_text(&p, "sealkit-ed25519:AAAA", 20) == SEALKIT_ERR_BAD_PUBLIC_KEY_TEXT,
+              "bad text");
+        CHECK(sealkit_policy_trust_timestamp_key(&p, tsa, 32) == SEALKIT_ERR_BAD_PUBLIC_KEY_TEXT, "not sticky");
+        CHECK(sealkit_policy_init(&p) == 0, "init");
+        CHECK(sealkit_policy_trust_timestamp_key_text(&p, "\xff", 1) == SEALKIT_ERR_ARGUMENT_NOT_UTF8, "bad UTF-8");
+        CHECK(sealkit_policy_init(&p) == 0, "init");
+        CHECK(sealkit_policy_trust_timestamp_key(&p, NULL, 32) == SEALKIT_ERR_NULL_POINTER, "NULL key");
+        CHECK(sealkit_policy_require_timestamp(NULL) == SEALKIT_ERR_NULL_POINTER, "NULL policy");
+        CHECK(sealkit_policy_trust_timestamp_key(NULL, tsa, 32) == SEALKIT_ERR_NULL_POINTER, "NULL policy");
     }
     { /* Errors are sticky: a bad compiled policy, then every later call refuses. */
         sealkit_policy p = SEALKIT_POLICY_INIT;

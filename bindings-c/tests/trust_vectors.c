@@ -1,7 +1,8 @@
 /* The trust vectors (tests/vectors/trust-vectors.json) through the C API: for every case the
    compiled policy is loaded (sealkit_policy_load_cbor), given the time and the rotations, then
    the artifact is verified whole and in chunks of 1, 7, 64 and 4096 bytes and with empty chunks
-   between; the error (code, name and stage) or every fact, each signer included, is compared,
+   between; the error (code, name and stage) or every fact, each signer included (with its
+   timestamp and timestamp key id), is compared,
    and a failed verifier must keep its first error. Built with -DCOUNT_ALLOCATIONS and
    -Wl,--wrap=malloc,... it also counts every allocation made inside a libsealkit call (the
    harness's own are not counted) and fails unless none was.
@@ -143,6 +144,19 @@ static void check_facts(const sealkit_facts *f, const sealkit_trust_facts *t, co
         if (is_null(root)) CHECK(!s->has_root, "%s: signer %lu has a root", how, (unsigned long)i);
         else CHECK(s->has_root && hex_equals(s->root_key_id, 8, str_of(root)), "%s: signer %lu root", how, (unsigned long)i);
         CHECK(s->chain_depth == json_get(w, "chain_depth")->num, "%s: signer %lu depth", how, (unsigned long)i);
+        {
+            const json *ts = json_get(w, "timestamp"), *tk = json_get(w, "timestamp_key_id");
+            if (!ts || !tk) { fprintf(stderr, "%s: signer without timestamp facts\n", current); exit(1); }
+            if (is_null(ts)) CHECK(!s->has_timestamp && s->timestamp == 0, "%s: signer %lu has a timestamp", how, (unsigned long)i);
+            else CHECK(s->has_timestamp && ts->kind == J_NUM && s->timestamp == ts->num, "%s: signer %lu timestamp %lu", how,
+                       (unsigned long)i, (unsigned long)s->timestamp);
+            if (is_null(tk)) {
+                static const uint8_t zero[8];
+                CHECK(memcmp(s->timestamp_key_id, zero, 8) == 0, "%s: signer %lu has a timestamp key", how, (unsigned long)i);
+            } else {
+                CHECK(hex_equals(s->timestamp_key_id, 8, str_of(tk)), "%s: signer %lu timestamp key id", how, (unsigned long)i);
+            }
+        }
     }
 }
 
@@ -258,8 +272,8 @@ int main(int argc, char **argv) {
     if (!root) { fprintf(stderr, "%s: %s\n", argv[1], err); return 1; }
     ver = json_get(root, "version");
     if (!str_of(json_get(root, "format")) || strcmp(str_of(json_get(root, "format")), "sealkit-trust-vectors") != 0 ||
-        !ver || ver->kind != J_NUM || ver->num != 1) {
-        fprintf(stderr, "%s: not sealkit-trust-vectors version 1; refusing to run it\n", argv[1]);
+        !ver || ver->kind != J_NUM || ver->num != 2) {
+        fprintf(stderr, "%s: not sealkit-trust-vectors version 2; refusing to run it\n", argv[1]);
         json_free(root);
         return 1;
     }
