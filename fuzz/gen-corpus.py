@@ -3,7 +3,7 @@
 
     python3 fuzz/gen-corpus.py [OUT_DIR]      # default: fuzz/corpus
 
-Reads tests/vectors/sealkit-vectors.json (version 2), sealed-vectors.json, trust-vectors.json (version 1) and
+Reads tests/vectors/sealkit-vectors.json (version 2), sealed-vectors.json, trust-vectors.json (version 2) and
 tree-vectors.json (version 1) and refuses other versions. Writes one directory per target
 (OUT_DIR/<target>/), one file per seed named by its SHA-1, so running it again over a corpus
 that the fuzzer has grown only adds what is missing. The input layouts are documented at the
@@ -104,6 +104,30 @@ def split_tree_sig(sig):
         return None
 
 
+def envelope_receipt(env):
+    """The receipt item in a single envelope's unprotected header (label -65539), else None."""
+    try:
+        if env[0] != 0xD2 or env[1] != 0x84:
+            return None
+        major, n, pos = cbor_head(env, 2)
+        if major != 2:
+            return None
+        pos += n
+        key = bytes([0xA1, 0x3A, 0x00, 0x01, 0x00, 0x02])
+        if env[pos:pos + len(key)] != key:
+            return None
+        start = pos + len(key)
+        # The receipt runs to the payload: the envelope ends with the payload's and the
+        # signature's byte strings (a 64-byte signature, a 32- or 64-byte digest).
+        for digest_len in (32, 64):
+            end = len(env) - (2 + 64) - (2 + digest_len)
+            if end > start and env[end:end + 2] == bytes([0x58, digest_len]):
+                return env[start:end]
+        return None
+    except (IndexError, KeyError):
+        return None
+
+
 def main():
     out_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "fuzz" / "corpus"
     seeds = {}
@@ -114,7 +138,7 @@ def main():
     main_v = load("sealkit-vectors.json", "sealkit-vectors", 2)
     sealed_v = load("sealed-vectors.json", "sealkit-sealed-vectors", 1)
     tree_v = load("tree-vectors.json", "sealkit-tree-vectors", 1)
-    trust_v = load("trust-vectors.json", "sealkit-trust-vectors", 1)
+    trust_v = load("trust-vectors.json", "sealkit-trust-vectors", 2)
 
     plans = [b"", bytes([7]), bytes([1, 0, 64]), bytes([255])]
     for c in main_v["cases"]:
@@ -151,6 +175,25 @@ def main():
             add("certificates", bytes16(bytes.fromhex(c["policy_hex"])) + now_part + bytes16(rot)
                 + bytes16(bytes.fromhex(c["signature_hex"])) + str8(plans[1])
                 + bytes.fromhex(c["artifact_hex"]))
+
+    # receipts: every receipt a keyless vector's envelope carries, raw (mode 0) and with the
+    # timestamp key revoked (mode 2); then receipts the target signs (mode 1: key, time, digest
+    # flip, edits) at the certificate's edges (T0 = 2026-01-01T00:00:00Z, ten minutes).
+    t0 = 1_767_225_600
+    for c in trust_v["cases"]:
+        if not c["name"].startswith("keyless_"):
+            continue
+        receipt = envelope_receipt(bytes.fromhex(c["signature_hex"]))
+        if receipt is not None:
+            add("receipts", b"\x00" + receipt)
+            add("receipts", b"\x02" + receipt)
+    for which, time, flip, edits in [(0, t0 + 42, 0, b""), (0, t0, 0, b""), (0, t0 + 599, 0, b""),
+                                     (0, t0 + 600, 0, b""), (0, t0 - 1, 0, b""), (0, 2**64 - 1, 0, b""),
+                                     (1, t0 + 42, 0, b""), (2, t0 + 42, 0, b""), (3, t0 + 42, 0, b""),
+                                     (0, t0 + 42, 7, b""), (0, t0 + 42, 0, b"\x10\x15"),
+                                     (0, t0 + 42, 0, b"\x00\x01"), (0, t0 + 42, 0, b"\x40\x80")]:
+        for mode in (1, 3):
+            add("receipts", bytes([mode, which]) + u64(time) + bytes([flip]) + edits)
 
     for c in sealed_v["cases"]:
         stream = bytes.fromhex(c["stream_hex"])
