@@ -317,6 +317,33 @@ impl TrustPolicy {
         Self::apply(slf, |p| p.trust_root(key, name).map(|_| ()))
     }
 
+    /// Trusts `key` (a `PublicKey`, `sealkit-ed25519:` str or 32 raw bytes) to sign timestamp
+    /// receipts. If `key` is already trusted (say, as the root of a keyless issuer that also
+    /// timestamps), that entry gains the right; otherwise an entry that may only timestamp is
+    /// added. Returns the policy.
+    fn trust_timestamp_key<'py>(
+        slf: Bound<'py, Self>,
+        key: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, Self>> {
+        let key = key_arg(key)?;
+        Self::apply(slf, |p| p.trust_timestamp_key(key).map(|_| ()))
+    }
+
+    /// Requires every counted signer's envelope to carry a timestamp receipt signed by a
+    /// trusted timestamp key (`TimestampMissing` otherwise, with or without a time). Returns
+    /// the policy.
+    fn require_timestamp(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf.get().lock().require_timestamp();
+        slf
+    }
+
+    /// Whether a timestamp receipt is required (`require_timestamp`, or the trust file's
+    /// `[require] timestamp = true`).
+    #[getter]
+    fn timestamp_required(&self) -> bool {
+        self.lock().timestamp_required()
+    }
+
     /// Trusts `key` with explicit rights: `may_sign` (sign artifacts) and `may_certify` (issue
     /// key certificates); `name` as in `trust_root`. Returns the policy.
     #[pyo3(signature = (key, *, may_sign=true, may_certify=false, name=None))]

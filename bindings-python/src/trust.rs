@@ -29,17 +29,26 @@ pub struct Signer {
     pub root_key_id: Option<String>,
     /// Number of certificates in the chain (0 for a direct key).
     pub chain_depth: u8,
+    /// When a trusted timestamp authority saw the envelope (seconds since the Unix epoch, from
+    /// the envelope's timestamp receipt), or None without a receipt.
+    pub timestamp: Option<u64>,
+    /// The id of the timestamp key that signed the receipt (16 hex digits), or None.
+    pub timestamp_key_id: Option<String>,
 }
 
 #[pymethods]
 impl Signer {
     fn __repr__(&self) -> String {
         format!(
-            "Signer(key_id={:?}, identity={}, root_key_id={}, chain_depth={})",
+            "Signer(key_id={:?}, identity={}, root_key_id={}, chain_depth={}, timestamp={}, \
+             timestamp_key_id={})",
             self.key_id,
             opt(self.identity.as_deref()),
             opt(self.root_key_id.as_deref()),
-            self.chain_depth
+            self.chain_depth,
+            self.timestamp
+                .map_or_else(|| "None".to_string(), |t| t.to_string()),
+            opt(self.timestamp_key_id.as_deref())
         )
     }
 }
@@ -50,6 +59,8 @@ pub(crate) fn signer_of(s: &sealkit::Signer) -> Signer {
         identity: s.identity().map(str::to_string),
         root_key_id: s.root_key_id().map(|k| hex(k.as_bytes())),
         chain_depth: s.chain_depth(),
+        timestamp: s.timestamp(),
+        timestamp_key_id: s.timestamp_key_id().map(|k| hex(k.as_bytes())),
     }
 }
 

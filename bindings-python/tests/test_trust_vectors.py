@@ -19,10 +19,10 @@ CHUNKS = [None, 1, 7, 64, 4096]
 
 def load(path: Path = TRUST_VECTORS) -> dict[str, Any]:
     doc = json.loads(path.read_text(encoding="utf-8"))
-    if doc.get("format") != "sealkit-trust-vectors" or doc.get("version") != 1:
+    if doc.get("format") != "sealkit-trust-vectors" or doc.get("version") != 2:
         raise RuntimeError(
             f"{path}: unsupported file (format {doc.get('format')!r}, "
-            f"version {doc.get('version')!r}); this harness knows version 1"
+            f"version {doc.get('version')!r}); this harness knows version 2"
         )
     return doc
 
@@ -33,11 +33,12 @@ BY_NAME = {c["name"]: c for c in CASES}
 
 def test_the_harness_refuses_another_version(tmp_path: Path) -> None:
     doc = json.loads(TRUST_VECTORS.read_text(encoding="utf-8"))
-    doc["version"] = 2
-    other = tmp_path / "v2.json"
-    other.write_text(json.dumps(doc), encoding="utf-8")
-    with pytest.raises(RuntimeError, match="version 2"):
-        load(other)
+    for version in (1, 3):
+        doc["version"] = version
+        other = tmp_path / f"v{version}.json"
+        other.write_text(json.dumps(doc), encoding="utf-8")
+        with pytest.raises(RuntimeError, match=f"version {version}"):
+            load(other)
 
 
 def test_there_are_cases() -> None:
@@ -60,6 +61,8 @@ def signer_dict(s: sealkit.Signer) -> dict[str, Any]:
         "identity": s.identity,
         "root_key_id": s.root_key_id,
         "chain_depth": s.chain_depth,
+        "timestamp": s.timestamp,
+        "timestamp_key_id": s.timestamp_key_id,
     }
 
 
@@ -163,12 +166,28 @@ def test_the_harness_can_fail() -> None:
         check(case, run(case, None))
 
 
+def test_the_harness_checks_the_receipt_facts() -> None:
+    """A vector expecting another receipt time, or no receipt, is refused."""
+    case = BY_NAME["keyless_receipt_after_expiry"]
+    signer = case["expected"]["verified"]["signers"][0]
+    assert signer["timestamp"] is not None and signer["timestamp_key_id"] is not None
+    for wrong in ({"timestamp": signer["timestamp"] + 1}, {"timestamp_key_id": None}):
+        verified = dict(case["expected"]["verified"], signers=[dict(signer, **wrong)])
+        altered = dict(case, expected=dict(case["expected"], verified=verified))
+        with pytest.raises(AssertionError):
+            check(altered, run(altered, None))
+
+
 # ---- the same policies built call by call ------------------------------------------------
 
 ROOT = bytes.fromhex("8a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c")
 K1 = bytes.fromhex("ed4928c628d1c2c6eae90338905995612959273a5c63f93636c14614ac8737d1")
 K2 = bytes.fromhex("ca93ac1705187071d67b83c7ff0efe8108e8ec4530575d7726879333dbdabe7c")
 ROOT_KID = sealkit.PublicKey.from_bytes(ROOT).key_id
+# The timestamp authority of the keyless cases; their "months later" time and the receipt's.
+TSA = bytes.fromhex("8a875fff1eb38451577acd5afee405456568dd7c89e090863a0557bc7af49f17")
+MONTHS_LATER = 1810454400
+RECEIPT_TIME = 1800086412
 
 
 def rooted() -> sealkit.TrustPolicy:
@@ -200,6 +219,33 @@ BUILT = {
     "two_of_three": lambda: two_keys().require_signers(2),
     "threshold_not_met": lambda: two_keys().require_signers(3),
     "distinct_identities": lambda: two_keys().require_signers(2, distinct_identities=True),
+    "keyless_receipt_after_expiry": lambda: (
+        rooted().trust_timestamp_key(TSA).set_time(MONTHS_LATER)
+    ),
+    "keyless_receipt_no_clock": lambda: (
+        rooted().trust_timestamp_key(sealkit.PublicKey.from_bytes(TSA)).require_timestamp()
+    ),
+    "keyless_root_also_timestamps": lambda: (
+        rooted().trust_timestamp_key(ROOT).set_time(MONTHS_LATER)
+    ),
+    "keyless_no_receipt_after_expiry": lambda: (
+        rooted().trust_timestamp_key(TSA).set_time(MONTHS_LATER)
+    ),
+    "keyless_receipt_required": lambda: (
+        rooted().trust_timestamp_key(TSA).require_timestamp().set_time(1800086460)
+    ),
+    "keyless_receipt_untrusted_key": lambda: (
+        rooted().trust_timestamp_key(TSA).set_time(MONTHS_LATER)
+    ),
+    "keyless_receipt_bad_signature": lambda: (
+        rooted().trust_timestamp_key(TSA).set_time(MONTHS_LATER)
+    ),
+    "keyless_receipt_after_certificate": lambda: (
+        rooted().trust_timestamp_key(TSA).set_time(MONTHS_LATER)
+    ),
+    "keyless_receipt_revoked_timestamp_key": lambda: (
+        rooted().trust_timestamp_key(TSA).revoke_key("72456720412037a6").set_time(MONTHS_LATER)
+    ),
 }
 
 
@@ -222,6 +268,72 @@ def test_policy_properties() -> None:
     p = rooted().set_time(5).require_signers(2).set_max_chain_depth(1)
     assert (p.time, p.threshold, p.max_chain_depth) == (5, 2, 1)
     assert sealkit.TrustPolicy().time is None
+    assert not p.timestamp_required
+    assert p.require_timestamp() is p and p.timestamp_required
+
+
+# ---- timestamp receipts through the builder ------------------------------------------------
+
+
+def test_receipt_saves_an_expired_keyless_certificate() -> None:
+    case = BY_NAME["keyless_receipt_after_expiry"]
+    policy = rooted().trust_timestamp_key(key_text(TSA)).set_time(MONTHS_LATER)
+    facts = sealkit.verify_bytes(
+        bytes.fromhex(case["artifact_hex"]), bytes.fromhex(case["signature_hex"]), policy
+    )
+    (signer,) = facts.signers
+    assert signer.timestamp == RECEIPT_TIME
+    assert signer.timestamp_key_id == sealkit.PublicKey.from_bytes(TSA).key_id
+    assert signer.identity == "release-ci@vendor.example"
+    assert facts.time_checked
+    assert f"timestamp={RECEIPT_TIME}" in repr(signer)
+
+
+def test_receipt_needs_a_trusted_timestamp_key() -> None:
+    case = BY_NAME["keyless_receipt_after_expiry"]
+    sig, art = bytes.fromhex(case["signature_hex"]), bytes.fromhex(case["artifact_hex"])
+    # The receipt's key trusted as a root (certify only) is not trusted to timestamp.
+    policy = rooted().trust_root(TSA).set_time(MONTHS_LATER)
+    with pytest.raises(sealkit.errors.UntrustedTimestampKey) as e:
+        sealkit.verify_bytes(art, sig, policy)
+    assert (e.value.code, e.value.name) == (222, "untrusted_timestamp_key")
+    # That entry then gains the right.
+    facts = sealkit.verify_bytes(art, sig, policy.trust_timestamp_key(TSA))
+    assert facts.signers[0].timestamp == RECEIPT_TIME
+
+
+def test_require_timestamp_refuses_an_envelope_without_receipt_even_without_a_clock() -> None:
+    case = BY_NAME["keyless_no_receipt_after_expiry"]
+    sig, art = bytes.fromhex(case["signature_hex"]), bytes.fromhex(case["artifact_hex"])
+    # No clock: the time checks are skipped, so the expired certificate passes...
+    facts = sealkit.verify_bytes(art, sig, rooted())
+    assert not facts.time_checked
+    assert (facts.signers[0].timestamp, facts.signers[0].timestamp_key_id) == (None, None)
+    # ... unless a receipt is required.
+    with pytest.raises(sealkit.errors.TimestampMissing) as e:
+        sealkit.Verifier(sig, rooted().require_timestamp())
+    assert (e.value.code, e.value.name) == (226, "timestamp_missing")
+    assert isinstance(e.value, sealkit.VerificationError)
+
+
+def test_check_signers_reports_the_receipt() -> None:
+    case = BY_NAME["keyless_receipt_after_expiry"]
+    result = sealkit.check_signers(bytes.fromhex(case["signature_hex"]), policy_of(case))
+    assert result.ok
+    assert [signer_dict(s) for s in result.signers] == case["expected"]["verified"]["signers"]
+    refused = sealkit.check_signers(
+        bytes.fromhex(BY_NAME["keyless_receipt_bad_signature"]["signature_hex"]), policy_of(case)
+    )
+    assert isinstance(refused.error, sealkit.errors.BadTimestampSignature)
+
+
+def test_timestamp_key_argument_errors() -> None:
+    with pytest.raises(sealkit.InvalidPublicKey):
+        sealkit.TrustPolicy().trust_timestamp_key(b"\x00" * 31)
+    with pytest.raises(sealkit.BadPublicKeyText):
+        sealkit.TrustPolicy().trust_timestamp_key("sealkit-ed25519:AAAA")
+    with pytest.raises(TypeError):
+        sealkit.TrustPolicy().trust_timestamp_key(12)  # type: ignore[arg-type]
 
 
 def test_bad_arguments() -> None:
@@ -299,6 +411,30 @@ def test_from_toml() -> None:
     check(
         BY_NAME["threshold_not_met"],
         run(BY_NAME["threshold_not_met"], 7, policy=sets.require_signers(3)),
+    )
+
+
+def test_from_toml_with_timestamps() -> None:
+    case = BY_NAME["keyless_receipt_after_expiry"]
+    policy = sealkit.TrustPolicy.from_toml(
+        "version = 1\n[require]\ntimestamp = true\n"
+        f'[[root]]\nkey = "{key_text(ROOT)}"\nname = "vendor-root"\n'
+        f'[[timestamp]]\nkey = "{key_text(TSA)}"\n'
+    )
+    assert policy.timestamp_required
+    check(case, run(case, 7, policy=policy.set_time(MONTHS_LATER)))
+    check(
+        BY_NAME["keyless_receipt_required"],
+        run(BY_NAME["keyless_receipt_required"], 7, policy=policy.set_time(1800086460)),
+    )
+    both = sealkit.TrustPolicy.from_toml(
+        f'version = 1\n[[root]]\nkey = "{key_text(ROOT)}"\nname = "vendor-root"\n'
+        "timestamps = true\n"
+    ).set_time(MONTHS_LATER)
+    assert not both.timestamp_required
+    check(
+        BY_NAME["keyless_root_also_timestamps"],
+        run(BY_NAME["keyless_root_also_timestamps"], None, policy=both),
     )
 
 

@@ -107,6 +107,7 @@ __all__ = [
     "SignatureSetMismatch",
     "BadRotation",
     "BadPolicy",
+    "BadTimestampReceipt",
     "CertificateExpired",
     "CertificateNotYetValid",
     "EnvelopeExpired",
@@ -121,6 +122,11 @@ __all__ = [
     "NotACertifier",
     "SignedOutsideValidity",
     "BadCertificateSignature",
+    "UntrustedTimestampKey",
+    "BadTimestampSignature",
+    "TimestampDigestMismatch",
+    "TimestampOutsideValidity",
+    "TimestampMissing",
     "PolicyFull",
 ]
 
@@ -727,6 +733,14 @@ class BadPolicy(MalformedEnvelope):
     name = "bad_policy"
 
 
+class BadTimestampReceipt(MalformedEnvelope):
+    """A timestamp receipt (in the envelope's unprotected header) is not the signed CWT the
+    format defines. (176)"""
+
+    code = 176
+    name = "bad_timestamp_receipt"
+
+
 class CertificateExpired(VerificationError):
     """A certificate in the chain has expired (its ``exp`` is not after the current time). (208)"""
 
@@ -824,6 +838,41 @@ class BadCertificateSignature(VerificationError):
 
     code = 221
     name = "bad_certificate_signature"
+
+
+class UntrustedTimestampKey(VerificationError):
+    """The timestamp receipt was not signed by a key the policy trusts to timestamp. (222)"""
+
+    code = 222
+    name = "untrusted_timestamp_key"
+
+
+class BadTimestampSignature(VerificationError):
+    """The timestamp receipt's signature does not verify under its timestamp key. (223)"""
+
+    code = 223
+    name = "bad_timestamp_signature"
+
+
+class TimestampDigestMismatch(VerificationError):
+    """The timestamp receipt names another envelope than the one it is attached to. (224)"""
+
+    code = 224
+    name = "timestamp_digest_mismatch"
+
+
+class TimestampOutsideValidity(VerificationError):
+    """The receipt's time lies outside a certificate's validity in the chain. (225)"""
+
+    code = 225
+    name = "timestamp_outside_validity"
+
+
+class TimestampMissing(VerificationError):
+    """The policy requires a timestamp receipt and the envelope carries none. (226)"""
+
+    code = 226
+    name = "timestamp_missing"
 
 
 class PolicyFull(InvalidArgument):
