@@ -136,6 +136,9 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 }
 
 async fn run(args: Args, bodies: Vec<String>) -> Result<bool, String> {
+    // Built with the workspace, reqwest has rustls without a chosen crypto provider; building a
+    // client then needs one installed (an error here means one already was).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.concurrency)
         .timeout(Duration::from_secs(60))
