@@ -588,3 +588,26 @@ async fn a_token_buys_exactly_one_certificate() {
     assert_eq!(h.log_len(), 2);
     h.running.stop().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eddsa_tokens_when_the_provider_allows_them() {
+    let providers = provider_with_file(&fixture("jwks-ed25519.json"))
+        .replace("jwks_file =", "algorithms = [\"EdDSA\"]\njwks_file =");
+    let h = Harness::start_with("", &providers).await;
+    let mut header = Header::new(Algorithm::EdDSA);
+    header.kid = Some("ed-1".into());
+    let key = EncodingKey::from_ed_pem(&pem("ed25519.pem")).unwrap();
+    let token = jsonwebtoken::encode(&header, &github_claims(), &key).unwrap();
+    let (s, v, _) = h.certificate(&token).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["identity"], GITHUB_IDENTITY);
+    // Without a kid: the only fitting key is used.
+    let token =
+        jsonwebtoken::encode(&Header::new(Algorithm::EdDSA), &github_claims(), &key).unwrap();
+    let (s, v, _) = h.certificate(&token).await;
+    assert_eq!(s, 200, "{v}");
+    // RS256 is not on this provider's list.
+    refused_token(&h, &rs256(&github_claims()), 401, "algorithm_not_allowed").await;
+    assert_eq!(h.log_len(), 2);
+    h.running.stop().await.unwrap();
+}
