@@ -73,6 +73,10 @@ export interface Signer {
   readonly rootKeyId: string | null;
   /** Number of certificates in the chain (0 for a direct key). */
   readonly chainDepth: number;
+  /** When a trusted timestamp authority saw the envelope (Unix seconds, from its receipt), or null. */
+  readonly timestamp: number | bigint | null;
+  /** The id of the timestamp key that signed the receipt (hex), or null. */
+  readonly timestampKeyId: string | null;
 }
 
 /** One signature's verdict from checkSigners. */
@@ -149,6 +153,10 @@ export class TrustPolicy {
   trustRoot(key: KeyLike, name?: string | null): this;
   /** Trusts `key` with explicit rights (defaults: maySign true, mayCertify false). */
   trustEntry(key: KeyLike, options?: { maySign?: boolean; mayCertify?: boolean; name?: string | null }): this;
+  /** Trusts `key` to sign timestamp receipts (an entry already trusted gains the right). */
+  trustTimestampKey(key: KeyLike): this;
+  /** Requires every counted signer to carry a trusted timestamp receipt (226 `timestamp_missing`). */
+  requireTimestamp(): this;
   allowIdentity(keyId: KeyIdLike, pattern: string): this;
   allowSubject(keyId: KeyIdLike, pattern: string): this;
   requireIdentityPattern(pattern: string): this;
@@ -164,6 +172,8 @@ export class TrustPolicy {
   readonly threshold: number;
   /** The longest certificate chain accepted. */
   readonly maxChainDepth: number;
+  /** Whether a timestamp receipt is required. */
+  readonly timestampRequired: boolean;
   /** Releases the WebAssembly memory now (otherwise the garbage collector does it). */
   free(): void;
 }

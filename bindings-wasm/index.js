@@ -341,6 +341,22 @@ export class TrustPolicy {
     return this;
   }
 
+  /**
+   * Trusts `key` (PublicKey, text or raw bytes) to sign timestamp receipts; an entry already
+   * trusted (say, a keyless issuer's root) gains the right, else a timestamp-only entry is added.
+   */
+  trustTimestampKey(key) {
+    const b = PublicKey.from(key).bytes;
+    call(() => rawPolicies.get(this).trustTimestampKey(b));
+    return this;
+  }
+
+  /** Requires every counted signer's envelope to carry a trusted timestamp receipt (226 `timestamp_missing`). */
+  requireTimestamp() {
+    rawPolicies.get(this).requireTimestamp();
+    return this;
+  }
+
   /** Lets the trusted key `keyId` (hex, 8 bytes or a PublicKey) sign or certify only identities matching `pattern`. */
   allowIdentity(keyId, pattern) {
     const k = keyIdOf(keyId);
@@ -417,6 +433,11 @@ export class TrustPolicy {
     return rawPolicies.get(this).maxChainDepth;
   }
 
+  /** Whether a timestamp receipt is required. */
+  get timestampRequired() {
+    return rawPolicies.get(this).timestampRequired;
+  }
+
   /** Releases the WebAssembly memory now (otherwise the garbage collector does it). */
   free() {
     const r = rawPolicies.get(this);
@@ -453,14 +474,19 @@ function facts(v) {
   }
 }
 
-// Signers 0..count of a raw object with signerKeyId/signerIdentity/signerRootKeyId/signerChainDepth.
+// Signers 0..count of a raw object with signerKeyId/signerIdentity/signerRootKeyId/signerChainDepth
+// and signerTimestamp/signerTimestampKeyId.
 function signerOf(r, i) {
   const root = r.signerRootKeyId(i);
+  const time = r.signerTimestamp(i);
+  const tsKey = r.signerTimestampKeyId(i);
   return Object.freeze({
     keyId: hex(r.signerKeyId(i)),
     identity: r.signerIdentity(i) ?? null,
     rootKeyId: root === undefined ? null : hex(root),
     chainDepth: r.signerChainDepth(i),
+    timestamp: time === undefined ? null : num(time),
+    timestampKeyId: tsKey === undefined ? null : hex(tsKey),
   });
 }
 

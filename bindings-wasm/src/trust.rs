@@ -56,6 +56,29 @@ impl TrustPolicy {
             .map_err(throw)
     }
 
+    /// Trusts a raw 32-byte key to sign timestamp receipts (an entry already trusted gains the
+    /// right; otherwise a timestamp-only entry is added).
+    #[wasm_bindgen(js_name = trustTimestampKey)]
+    pub fn trust_timestamp_key(&mut self, raw: &[u8]) -> Result<(), JsValue> {
+        let key = PublicKey::from_bytes(raw).map_err(throw)?;
+        self.inner
+            .trust_timestamp_key(key)
+            .map(|_| ())
+            .map_err(throw)
+    }
+
+    /// Requires every counted signer to carry a trusted timestamp receipt.
+    #[wasm_bindgen(js_name = requireTimestamp)]
+    pub fn require_timestamp(&mut self) {
+        self.inner.require_timestamp();
+    }
+
+    /// Whether a timestamp receipt is required.
+    #[wasm_bindgen(getter, js_name = timestampRequired)]
+    pub fn timestamp_required(&self) -> bool {
+        self.inner.timestamp_required()
+    }
+
     /// Lets the trusted key `kid` sign or certify only identities matching `pattern`.
     #[wasm_bindgen(js_name = allowIdentity)]
     pub fn allow_identity(&mut self, key_id: &[u8], pattern: &str) -> Result<(), JsValue> {
@@ -199,6 +222,22 @@ impl Verified {
     pub fn signer_chain_depth(&self, i: usize) -> u8 {
         self.inner.signers().get(i).map_or(0, |s| s.chain_depth())
     }
+
+    /// Signer `i`'s trusted timestamp receipt time, if any.
+    #[wasm_bindgen(js_name = signerTimestamp)]
+    pub fn signer_timestamp(&self, i: usize) -> Option<u64> {
+        self.inner.signers().get(i).and_then(|s| s.timestamp())
+    }
+
+    /// Signer `i`'s timestamp key id, if any.
+    #[wasm_bindgen(js_name = signerTimestampKeyId)]
+    pub fn signer_timestamp_key_id(&self, i: usize) -> Option<Vec<u8>> {
+        self.inner
+            .signers()
+            .get(i)
+            .and_then(|s| s.timestamp_key_id())
+            .map(|k| k.as_bytes().to_vec())
+    }
 }
 
 /// One signature's verdict from [`check_signers`].
@@ -289,6 +328,18 @@ impl SignerCheck {
     #[wasm_bindgen(js_name = signerChainDepth)]
     pub fn signer_chain_depth(&self, i: usize) -> u8 {
         self.signer(i).map_or(0, |s| s.chain_depth())
+    }
+    /// Report `i`'s signer timestamp receipt time, if any.
+    #[wasm_bindgen(js_name = signerTimestamp)]
+    pub fn signer_timestamp(&self, i: usize) -> Option<u64> {
+        self.signer(i).and_then(|s| s.timestamp())
+    }
+    /// Report `i`'s signer timestamp key id, if any.
+    #[wasm_bindgen(js_name = signerTimestampKeyId)]
+    pub fn signer_timestamp_key_id(&self, i: usize) -> Option<Vec<u8>> {
+        self.signer(i)
+            .and_then(|s| s.timestamp_key_id())
+            .map(|k| k.as_bytes().to_vec())
     }
 }
 

@@ -171,7 +171,7 @@ test("web page: the whole tree vector file in Chromium (TreeVerifier and verifyT
   }
 });
 
-test("web page: the whole trust vector file in Chromium (compiled policies, chains, sets, rotation)", async () => {
+test("web page: the whole trust vector file in Chromium (compiled policies, chains, sets, rotation, receipts)", async () => {
   const page = await context.newPage();
   try {
     await page.goto(`${server.origin}/?artifact=files/app.bin`);
@@ -181,10 +181,10 @@ test("web page: the whole trust vector file in Chromium (compiled policies, chai
       const { runTrustVectors } = await import("/test-support/trust-vectors-run.js");
       return runTrustVectors(sealkit, await (await fetch("/trust-vectors.json")).json());
     });
-    assert.equal(report.version, 1);
+    assert.equal(report.version, 2);
     assert.deepEqual(report.failures, []);
     assert.equal(report.ran, report.total);
-    assert.ok(report.total >= 42);
+    assert.ok(report.total >= 53);
     assert.ok(report.runs >= 5 * report.total);
   } finally {
     await page.close();

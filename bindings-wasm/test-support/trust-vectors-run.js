@@ -28,6 +28,8 @@ export function factsOf(f) {
       identity: s.identity,
       root_key_id: s.rootKeyId,
       chain_depth: s.chainDepth,
+      timestamp: s.timestamp,
+      timestamp_key_id: s.timestampKeyId,
     })),
   };
 }
@@ -100,7 +102,7 @@ export function runCase(sealkit, c, chunk, policy = null) {
 
 export function runTrustVectors(sealkit, file) {
   const report = { version: file.version, total: 0, ran: 0, runs: 0, failures: [] };
-  if (file.format !== "sealkit-trust-vectors" || file.version !== 1) {
+  if (file.format !== "sealkit-trust-vectors" || file.version !== 2) {
     report.failures.push(`unsupported trust vector file version ${file.version}`);
     return report;
   }

@@ -1,6 +1,6 @@
 // The trust vectors (tests/vectors/trust-vectors.json) in Node through the package: every case
 // in several chunkings (test-support/trust-vectors-run.js), the same policies built call by
-// call, checkSigners, and argument errors.
+// call (timestamp keys and required receipts included), checkSigners, and argument errors.
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -17,17 +17,19 @@ before(async () => {
   await init();
 });
 
-test("trust vector file is version 1, with unique names", () => {
+test("trust vector file is version 2, with unique names", () => {
   assert.equal(file.format, "sealkit-trust-vectors");
-  assert.equal(file.version, 1, `unsupported trust vector file version ${file.version}`);
-  assert.ok(file.cases.length >= 42);
+  assert.equal(file.version, 2, `unsupported trust vector file version ${file.version}`);
+  assert.ok(file.cases.length >= 53);
   assert.equal(byName.size, file.cases.length);
 });
 
 test("the runner refuses another version", () => {
-  const report = runTrustVectors(sealkit, { ...file, version: 2 });
-  assert.equal(report.ran, 0);
-  assert.deepEqual(report.failures, ["unsupported trust vector file version 2"]);
+  for (const version of [1, 3]) {
+    const report = runTrustVectors(sealkit, { ...file, version });
+    assert.equal(report.ran, 0);
+    assert.deepEqual(report.failures, [`unsupported trust vector file version ${version}`]);
+  }
 });
 
 for (const c of file.cases) {
@@ -46,9 +48,25 @@ test("the runner can fail: a wrong expected stage is reported", () => {
   assert.ok(report.failures.length > 0);
 });
 
+test("the runner can fail: a wrong receipt time or key is reported", () => {
+  const c = byName.get("keyless_receipt_after_expiry");
+  const signer = c.expected.verified.signers[0];
+  assert.notEqual(signer.timestamp, null);
+  for (const change of [{ timestamp: signer.timestamp + 1 }, { timestamp_key_id: null }]) {
+    const verified = { ...c.expected.verified, signers: [{ ...signer, ...change }] };
+    const wrong = { ...c, expected: { ...c.expected, verified } };
+    const report = runTrustVectors(sealkit, { ...file, cases: [wrong] });
+    assert.equal(report.failures.length, report.runs);
+    assert.ok(report.runs >= 5);
+  }
+});
+
 const ROOT = fromHex("8a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c");
 const K1 = fromHex("ed4928c628d1c2c6eae90338905995612959273a5c63f93636c14614ac8737d1");
 const K2 = fromHex("ca93ac1705187071d67b83c7ff0efe8108e8ec4530575d7726879333dbdabe7c");
+const TSA = fromHex("8a875fff1eb38451577acd5afee405456568dd7c89e090863a0557bc7af49f17");
+const MONTHS_LATER = 1810454400;
+const RECEIPT_TIME = 1800086412;
 const rooted = () => new TrustPolicy().trustRoot(ROOT, "vendor-root");
 const twoKeys = () => new TrustPolicy().trustEntry(K1).trustEntry(K2);
 
@@ -70,6 +88,16 @@ const BUILT = {
   two_of_three: () => twoKeys().requireSigners(2),
   threshold_not_met: () => twoKeys().requireSigners(3),
   distinct_identities: () => twoKeys().requireSigners(2, { distinctIdentities: true }),
+  keyless_receipt_after_expiry: () => rooted().trustTimestampKey(TSA).setTime(MONTHS_LATER),
+  keyless_receipt_no_clock: () => rooted().trustTimestampKey(PublicKey.fromBytes(TSA)).requireTimestamp(),
+  keyless_root_also_timestamps: () => rooted().trustTimestampKey(ROOT).setTime(MONTHS_LATER),
+  keyless_no_receipt_after_expiry: () => rooted().trustTimestampKey(TSA).setTime(MONTHS_LATER),
+  keyless_receipt_required: () => rooted().trustTimestampKey(TSA).requireTimestamp().setTime(1800086460),
+  keyless_receipt_untrusted_key: () => rooted().trustTimestampKey(TSA).setTime(MONTHS_LATER),
+  keyless_receipt_bad_signature: () => rooted().trustTimestampKey(TSA).setTime(MONTHS_LATER),
+  keyless_receipt_after_certificate: () => rooted().trustTimestampKey(TSA).setTime(MONTHS_LATER),
+  keyless_receipt_revoked_timestamp_key: () =>
+    rooted().trustTimestampKey(TSA).revokeKey("72456720412037a6").setTime(MONTHS_LATER),
 };
 
 for (const [name, build] of Object.entries(BUILT)) {
@@ -90,6 +118,53 @@ test("policy getters", () => {
   const p = rooted().setTime(5).requireSigners(2).setMaxChainDepth(1);
   assert.deepEqual([p.time, p.threshold, p.maxChainDepth], [5, 2, 1]);
   assert.equal(new TrustPolicy().time, null);
+  assert.equal(p.timestampRequired, false);
+  assert.equal(p.requireTimestamp(), p);
+  assert.equal(p.timestampRequired, true);
+});
+
+test("a receipt saves an expired keyless certificate, and its time and key are reported", () => {
+  const c = byName.get("keyless_receipt_after_expiry");
+  const p = rooted().trustTimestampKey(PublicKey.fromBytes(TSA).toText()).setTime(MONTHS_LATER);
+  const facts = sealkit.verifyBytes(fromHex(c.artifact_hex), fromHex(c.signature_hex), p);
+  assert.equal(facts.signers.length, 1);
+  assert.equal(facts.signers[0].timestamp, RECEIPT_TIME);
+  assert.equal(facts.signers[0].timestampKeyId, PublicKey.fromBytes(TSA).keyId);
+  assert.equal(facts.signers[0].identity, "release-ci@vendor.example");
+  assert.ok(facts.timeChecked);
+});
+
+test("a receipt by a key trusted only as a root is refused (222) until it may timestamp", () => {
+  const c = byName.get("keyless_receipt_after_expiry");
+  const [sig, art] = [fromHex(c.signature_hex), fromHex(c.artifact_hex)];
+  const p = rooted().trustRoot(TSA).setTime(MONTHS_LATER);
+  assert.throws(
+    () => sealkit.verifyBytes(art, sig, p),
+    (e) => e instanceof SealkitError && e.code === 222 && e.errorName === "untrusted_timestamp_key",
+  );
+  assert.equal(sealkit.verifyBytes(art, sig, p.trustTimestampKey(TSA)).signers[0].timestamp, RECEIPT_TIME);
+});
+
+test("requireTimestamp refuses an envelope without a receipt (226), even without a clock", () => {
+  const c = byName.get("keyless_no_receipt_after_expiry");
+  const [sig, art] = [fromHex(c.signature_hex), fromHex(c.artifact_hex)];
+  const facts = sealkit.verifyBytes(art, sig, rooted());
+  assert.equal(facts.timeChecked, false);
+  assert.deepEqual([facts.signers[0].timestamp, facts.signers[0].timestampKeyId], [null, null]);
+  assert.throws(
+    () => new sealkit.Verifier(sig, rooted().requireTimestamp()),
+    (e) => e instanceof SealkitError && e.code === 226 && e.errorName === "timestamp_missing",
+  );
+});
+
+test("checkSigners reports the receipt", () => {
+  const c = byName.get("keyless_receipt_after_expiry");
+  const r = checkSigners(fromHex(c.signature_hex), policyOf(sealkit, c));
+  assert.ok(r.ok);
+  assert.equal(r.signers[0].timestamp, RECEIPT_TIME);
+  assert.equal(r.signers[0].timestampKeyId, c.expected.verified.signers[0].timestamp_key_id);
+  const bad = checkSigners(fromHex(byName.get("keyless_receipt_bad_signature").signature_hex), policyOf(sealkit, c));
+  assert.equal(bad.error.errorName, "bad_timestamp_signature");
 });
 
 function throwsCode(f, name) {
@@ -101,6 +176,9 @@ test("argument errors", () => {
   throwsCode(() => rooted().applyRotation(new Uint8Array([0xa0])), "bad_rotation");
   throwsCode(() => rooted().trustRoot(ROOT), "duplicate_key");
   throwsCode(() => new TrustPolicy().trustRoot(new Uint8Array(31)), "invalid_public_key");
+  throwsCode(() => new TrustPolicy().trustTimestampKey(new Uint8Array(31)), "invalid_public_key");
+  throwsCode(() => new TrustPolicy().trustTimestampKey("sealkit-ed25519:AAAA"), "bad_public_key_text");
+  assert.throws(() => new TrustPolicy().trustTimestampKey(12), TypeError);
   assert.throws(() => rooted().revokeKey("zz"), RangeError);
   assert.throws(() => rooted().revokeKey(new Uint8Array(7)), RangeError);
   assert.throws(() => rooted().setMaxChainDepth(256), RangeError);

@@ -40,6 +40,19 @@ export async function example(url: string, envelope: Uint8Array, keyText: string
   return `${id} ${facts.subject} ${again.length} ${state} ${once.digestHex} ${facts.version ?? "none"}`;
 }
 
+export function keyless(envelope: Uint8Array, root: PublicKey, tsaText: string): string {
+  const policy = new TrustPolicy().trustRoot(root, "issuer").trustTimestampKey(tsaText).requireTimestamp();
+  const required: boolean = policy.timestampRequired;
+  const signer = verifyBytes(new Uint8Array(0), envelope, policy).signers[0];
+  const time: number | bigint | null = signer.timestamp;
+  const tsKey: string | null = signer.timestampKeyId;
+  // @ts-expect-error the receipt time is read-only
+  signer.timestamp = 0;
+  // @ts-expect-error requireTimestamp takes no argument
+  policy.requireTimestamp(true);
+  return `${required} ${time ?? "none"} ${tsKey ?? "none"}`;
+}
+
 export function misuse(envelope: Uint8Array, policy: TrustPolicy): void {
   // @ts-expect-error a chunk must be bytes
   new Verifier(envelope, policy).update("text");
