@@ -642,7 +642,12 @@ impl Running {
 /// background on the current tokio runtime.
 pub async fn start(config: Config) -> Result<Running, StartError> {
     let listen = config.listen;
-    let app = Arc::new(tokio::task::block_in_place(|| build_app(config))?);
+    // Key files, the chain and the database are read off the async threads (this also works on
+    // a current-thread runtime, unlike block_in_place).
+    let app = tokio::task::spawn_blocking(move || build_app(config))
+        .await
+        .map_err(|e| StartError::Io(std::io::Error::other(e)))??;
+    let app = Arc::new(app);
     let listener = tokio::net::TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
     let (tx, rx) = oneshot::channel::<()>();

@@ -164,7 +164,8 @@ async fn good_es256_token_gets_a_certificate_that_verifies() {
     good_token(Algorithm::ES256, "ec-1").await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+// On a current-thread runtime, to show the service needs no more.
+#[tokio::test]
 async fn developer_rule_and_info_and_health() {
     let h = Harness::start().await;
     let t = now();
