@@ -689,6 +689,9 @@ async fn terminated() {
     }
 }
 
+/// How long a graceful shutdown waits for open connections.
+pub const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// `sealkit issuer serve`: runs the service from a config file until SIGTERM or SIGINT. The
 /// first line on standard output is `listening on http://ADDR`.
 pub fn serve(config_path: &Path) -> Result<(), StartError> {
@@ -705,6 +708,18 @@ pub fn serve(config_path: &Path) -> Result<(), StartError> {
             let _ = out.flush();
         }
         terminated().await;
-        running.stop().await
+        // Requests in flight may finish; a connection that never does cannot hold the exit.
+        match tokio::time::timeout(SHUTDOWN_GRACE, running.stop()).await {
+            Ok(r) => r,
+            Err(_) => {
+                use std::io::Write as _;
+                let _ = writeln!(
+                    std::io::stderr().lock(),
+                    "shutdown: connections still open after {} s, exiting",
+                    SHUTDOWN_GRACE.as_secs()
+                );
+                Ok(())
+            }
+        }
     })
 }
