@@ -25,10 +25,14 @@ import sys
 import threading
 import urllib.parse
 from collections import Counter
+from typing import TYPE_CHECKING
 
-import cbor2
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+# cbor2 and cryptography are imported where they are used, so that the audit log commands, run
+# many times by the test script, start fast.
+
 
 PROOF_PREFIX = b"sealkit-issuer-proof-v1\x00"
 RECEIPT_LABEL = -65539
@@ -65,6 +69,9 @@ def error_name(status: int, body: bytes) -> str:
 def certificate_body(
     token: str, key: Ed25519PrivateKey | None = None, proof_key: Ed25519PrivateKey | None = None
 ) -> bytes:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
     key = key or Ed25519PrivateKey.generate()
     raw = key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     proof = (proof_key or key).sign(PROOF_PREFIX + hashlib.sha256(token.encode()).digest())
@@ -80,6 +87,8 @@ def certificate_body(
 def cmd_cert(url: str, token_file: str, *flags: str) -> int:
     with open(token_file, encoding="utf-8") as f:
         token = f.read().strip()
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     proof_key = Ed25519PrivateKey.generate() if "--foreign-proof" in flags else None
     status, body = request(url, "/v1/certificate", certificate_body(token, proof_key=proof_key))
     name = error_name(status, body)
@@ -119,6 +128,8 @@ def cmd_post(url: str, path: str, *flags: str) -> int:
 
 
 def cmd_strip_receipt(src: str, dst: str) -> int:
+    import cbor2
+
     with open(src, "rb") as f:
         envelope = cbor2.loads(f.read())
     if not isinstance(envelope, cbor2.CBORTag) or envelope.tag != 18 or len(envelope.value) != 4:
@@ -136,6 +147,8 @@ def cmd_strip_receipt(src: str, dst: str) -> int:
 
 def cmd_move_receipt(donor: str, src: str, dst: str) -> int:
     """Puts DONOR's receipt into SRC's envelope (a receipt for another envelope), writes DST."""
+    import cbor2
+
     with open(donor, "rb") as f:
         receipt = cbor2.loads(f.read()).value[1][RECEIPT_LABEL]
     with open(src, "rb") as f:
