@@ -137,3 +137,65 @@ fn the_real_state_fits_with_headroom() {
     assert!(align_of::<CVerifier>() <= SEALKIT_VERIFIER_ALIGN);
     assert!(align_of::<CPolicy>() <= SEALKIT_POLICY_ALIGN);
 }
+
+#[test]
+fn timestamp_calls_reach_the_core_policy() {
+    let mut p = sealkit_policy {
+        _opaque: [0; SEALKIT_POLICY_SIZE],
+    };
+    let root = sealkit::SigningKey::from_seed(&[1; 32])
+        .unwrap()
+        .public_key();
+    let tsa = sealkit::SigningKey::from_seed(&[2; 32])
+        .unwrap()
+        .public_key();
+    let mut text_buf = [0u8; sealkit::PUBLIC_KEY_TEXT_LEN];
+    let tsa_text = tsa.to_text(&mut text_buf);
+    let name = "issuer";
+    // SAFETY: p is a valid, exclusively borrowed policy; every buffer is valid for its length.
+    unsafe {
+        assert_eq!(
+            sealkit_policy_trust_root(
+                &mut p,
+                root.as_bytes().as_ptr(),
+                32,
+                name.as_ptr().cast(),
+                6
+            ),
+            SEALKIT_OK
+        );
+        assert_eq!(
+            sealkit_policy_trust_timestamp_key_text(
+                &mut p,
+                tsa_text.as_ptr().cast(),
+                tsa_text.len()
+            ),
+            SEALKIT_OK
+        );
+        // The root gains the right in its own entry.
+        assert_eq!(
+            sealkit_policy_trust_timestamp_key(&mut p, root.as_bytes().as_ptr(), 32),
+            SEALKIT_OK
+        );
+        assert_eq!(sealkit_policy_require_timestamp(&mut p), SEALKIT_OK);
+    }
+    // SAFETY: p was initialised by the calls above and is not mutated meanwhile.
+    let policy = unsafe { policy_ref(&p) }.unwrap();
+    assert!(policy.timestamp_required());
+    let keys = policy.keys();
+    assert_eq!(keys.len(), 2);
+    assert!(keys[0].may_timestamp() && keys[0].may_certify() && !keys[0].may_sign());
+    assert!(keys[1].may_timestamp() && !keys[1].may_certify() && !keys[1].may_sign());
+    assert_eq!(keys[1].public_key(), &tsa);
+    // SAFETY: NULL policy and NULL key are refused, not dereferenced.
+    unsafe {
+        assert_eq!(
+            sealkit_policy_require_timestamp(ptr::null_mut()),
+            SEALKIT_ERR_NULL_POINTER
+        );
+        assert_eq!(
+            sealkit_policy_trust_timestamp_key(&mut p, ptr::null(), 32),
+            SEALKIT_ERR_NULL_POINTER
+        );
+    }
+}
