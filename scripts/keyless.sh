@@ -264,6 +264,23 @@ for alg in RS256 ES256; do
   keyless "testissuer_$alg" "ti-$alg.jwt"
 done
 
+# The token from an environment variable, as CI systems provide it; verified with the compiled
+# policy, the form a device loads.
+env_token() {
+  head -c 5000 /dev/urandom >env.bin
+  if curl -sf -d '{"kind": "good", "alg": "ES256"}' "$ti/mint" >env.jwt &&
+    SEALKIT_TEST_ID_TOKEN=$(cat env.jwt) "$sealkit" sign env.bin --oidc-token-env SEALKIT_TEST_ID_TOKEN \
+      --issuer "$issuer" >env.out 2>&1 &&
+    "$sealkit" policy compile trust.toml -o trust.cbor >/dev/null &&
+    verify_json env.bin env.bin.sig trust.cbor >env.json 2>&1 &&
+    [ "$(field env.json verified)" = "True" ]; then
+    return 0
+  fi
+  cat env.out env.json 2>/dev/null
+  return 1
+}
+check token_from_env_compiled_policy env_token
+
 # ---------------------------------------------------------------------------------------------
 step "long after the certificate expired: the receipt keeps the signature valid"
 later=$(($(date +%s) + 90 * 86400))
