@@ -63,6 +63,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 # start NAME COMMAND...: runs COMMAND in the background and waits for its first stdout line,
 # `listening on http://ADDR`; sets $url to that address.

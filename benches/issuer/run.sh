@@ -33,6 +33,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 url=""
 start() { # start NAME COMMAND...: waits for `listening on http://ADDR` and sets $url
   local name=$1
