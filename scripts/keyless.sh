@@ -215,6 +215,21 @@ v = json.load(open(sys.argv[1]))
 k = sys.argv[2]
 print(v["error"]["name"] if k == "error" and v.get("error") else v.get(k))' "$1" "$2"
 }
+# expect_cert NAME TOKEN_FILE EXPECTED [client flags]: the answer's "STATUS ERROR" and the
+# audit log row count unchanged.
+expect_cert() {
+  local name=$1 token=$2 expected=$3
+  local before after got
+  before=$(audit_rows)
+  got=$(client cert "$issuer" "$token" "${@:4}") || got="client failed"
+  after=$(audit_rows)
+  if [ "$got" = "$expected" ] && [ "$before" = "$after" ]; then
+    pass "$name"
+  else
+    echo "  $name: got '$got' (expected '$expected'), audit rows $before -> $after"
+    fail "$name"
+  fi
+}
 # keyless CASE TOKEN_FILE: signs a fresh artifact with the token, verifies it, then a tampered
 # copy. Two counted tests: CASE_verify and CASE_tampered.
 keyless() {
@@ -260,6 +275,19 @@ for client_id in sealkit-rs256 sealkit-es256; do
     fail "op_mint_${client_id#sealkit-}"
   fi
 done
+# The real provider's tokens: one already used buys nothing more; one for another client (an
+# audience the issuer does not accept) is refused.
+if [ -s op-sealkit-rs256.jwt ]; then
+  expect_cert op_token_replayed op-sealkit-rs256.jwt "409 token_replayed"
+else
+  fail op_token_replayed
+fi
+if node "$oidc/mint.mjs" "$op" --client other-app >op-other.jwt 2>op-other.err; then
+  expect_cert op_token_wrong_audience op-other.jwt "401 wrong_audience"
+else
+  cat op-other.err
+  fail op_token_wrong_audience
+fi
 for alg in RS256 ES256; do
   curl -sf -d "{\"kind\": \"good\", \"alg\": \"$alg\"}" "$ti/mint" >"ti-$alg.jwt" || abort "mint failed"
   keyless "testissuer_$alg" "ti-$alg.jwt"
@@ -340,21 +368,6 @@ fi
 
 # ---------------------------------------------------------------------------------------------
 step "bad tokens: HTTP status and error name, and nothing logged"
-# expect_cert NAME TOKEN_FILE EXPECTED [client flags]: the answer's "STATUS ERROR" and the
-# audit log row count unchanged.
-expect_cert() {
-  local name=$1 token=$2 expected=$3
-  local before after got
-  before=$(audit_rows)
-  got=$(client cert "$issuer" "$token" "${@:4}") || got="client failed"
-  after=$(audit_rows)
-  if [ "$got" = "$expected" ] && [ "$before" = "$after" ]; then
-    pass "$name"
-  else
-    echo "  $name: got '$got' (expected '$expected'), audit rows $before -> $after"
-    fail "$name"
-  fi
-}
 # bad KIND ALG "STATUS ERROR"
 bad() {
   curl -sf -d "{\"kind\": \"$1\", \"alg\": \"$2\"}" "$ti/mint" >"bad-$1-$2.jwt" || abort "mint $1 failed"

@@ -4,8 +4,9 @@
 //
 // Prints `listening on http://127.0.0.1:PORT` as its first stdout line, then serves discovery
 // (/.well-known/openid-configuration), the JWKS, the authorization and token endpoints and the
-// package's own development login and consent forms. Two static confidential clients:
-// `sealkit-rs256` gets RS256-signed ID tokens and `sealkit-es256` ES256-signed ones; both use the
+// package's own development login and consent forms. Static confidential clients:
+// `sealkit-rs256` gets RS256-signed ID tokens and `sealkit-es256` ES256-signed ones (the
+// audiences the issuer accepts), `other-app` RS256 ones (an audience it refuses); all use the
 // redirect URI http://127.0.0.1/callback (never served: mint.mjs reads the code from the redirect).
 // Signing keys (RSA 2048 and P-256) are generated at start and never leave the process.
 //
@@ -60,7 +61,12 @@ server.listen(port, '127.0.0.1', () => {
   const { port: bound } = server.address();
   const issuer = `http://127.0.0.1:${bound}`;
   const provider = new Provider(issuer, {
-    clients: [client('sealkit-rs256', 'RS256'), client('sealkit-es256', 'ES256')],
+    clients: [
+      client('sealkit-rs256', 'RS256'),
+      client('sealkit-es256', 'ES256'),
+      // A client the issuer does not accept as an audience: its tokens are wrong_audience.
+      client('other-app', 'RS256'),
+    ],
     jwks,
     enabledJWA: { idTokenSigningAlgValues: ['RS256', 'ES256'] },
     // Scope claims go into the ID token itself (as GitHub's tokens carry them), not only
