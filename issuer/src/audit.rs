@@ -187,6 +187,67 @@ pub struct ChainHead {
     pub head: String,
 }
 
+/// The body of an append, inside the caller's transaction or savepoint.
+fn append_in(
+    conn: &Connection,
+    new: &NewEntry,
+    used_token: Option<(&str, u64)>,
+) -> Result<Entry, AppendError> {
+    let time = i64::try_from(new.time).unwrap_or(i64::MAX);
+    if let Some((hash, expires)) = used_token {
+        conn.execute("DELETE FROM used_tokens WHERE expires < ?1", params![time])?;
+        let expires = i64::try_from(expires).unwrap_or(i64::MAX);
+        let inserted = conn.execute(
+            "INSERT OR IGNORE INTO used_tokens (token_sha256, expires) VALUES (?1, ?2)",
+            params![hash, expires],
+        )?;
+        if inserted == 0 {
+            return Err(AppendError::Replayed);
+        }
+    }
+    let last: Option<(i64, String)> = conn
+        .query_row(
+            "SELECT seq, entry_hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (prev_seq, prev_hash) = last.unwrap_or((0, GENESIS.to_owned()));
+    let mut e = Entry {
+        seq: prev_seq.saturating_add(1),
+        time,
+        kind: new.kind.unwrap_or(Kind::Certificate).as_str().to_owned(),
+        identity: new.identity.clone(),
+        provider: new.provider.clone(),
+        token_sha256: new.token_sha256.clone(),
+        key_id: new.key_id.clone(),
+        cti: new.cti.clone(),
+        digest: new.digest.clone(),
+        issued_sha256: new.issued_sha256.clone(),
+        prev_hash,
+        entry_hash: String::new(),
+    };
+    e.entry_hash = entry_hash(&e);
+    conn.execute(
+        &format!("INSERT INTO audit_log ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
+        params![
+            e.seq,
+            e.time,
+            e.kind,
+            e.identity,
+            e.provider,
+            e.token_sha256,
+            e.key_id,
+            e.cti,
+            e.digest,
+            e.issued_sha256,
+            e.prev_hash,
+            e.entry_hash
+        ],
+    )?;
+    Ok(e)
+}
+
 /// An open audit database.
 #[derive(Debug)]
 pub struct AuditLog {
@@ -262,60 +323,36 @@ impl AuditLog {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let time = i64::try_from(new.time).unwrap_or(i64::MAX);
-        if let Some((hash, expires)) = used_token {
-            tx.execute("DELETE FROM used_tokens WHERE expires < ?1", params![time])?;
-            let expires = i64::try_from(expires).unwrap_or(i64::MAX);
-            let inserted = tx.execute(
-                "INSERT OR IGNORE INTO used_tokens (token_sha256, expires) VALUES (?1, ?2)",
-                params![hash, expires],
-            )?;
-            if inserted == 0 {
-                return Err(AppendError::Replayed);
-            }
-        }
-        let last: Option<(i64, String)> = tx
-            .query_row(
-                "SELECT seq, entry_hash FROM audit_log ORDER BY seq DESC LIMIT 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        let (prev_seq, prev_hash) = last.unwrap_or((0, GENESIS.to_owned()));
-        let mut e = Entry {
-            seq: prev_seq.saturating_add(1),
-            time,
-            kind: new.kind.unwrap_or(Kind::Certificate).as_str().to_owned(),
-            identity: new.identity.clone(),
-            provider: new.provider.clone(),
-            token_sha256: new.token_sha256.clone(),
-            key_id: new.key_id.clone(),
-            cti: new.cti.clone(),
-            digest: new.digest.clone(),
-            issued_sha256: new.issued_sha256.clone(),
-            prev_hash,
-            entry_hash: String::new(),
-        };
-        e.entry_hash = entry_hash(&e);
-        tx.execute(
-            &format!("INSERT INTO audit_log ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"),
-            params![
-                e.seq,
-                e.time,
-                e.kind,
-                e.identity,
-                e.provider,
-                e.token_sha256,
-                e.key_id,
-                e.cti,
-                e.digest,
-                e.issued_sha256,
-                e.prev_hash,
-                e.entry_hash
-            ],
-        )?;
+        let e = append_in(&tx, new, used_token)?;
         tx.commit()?;
         Ok(e)
+    }
+
+    /// Appends several entries in one transaction (one disk sync for all: group commit). Each
+    /// entry is inside its own savepoint, so a replayed token fails only its own entry. The
+    /// outer error means the transaction failed and nothing was appended.
+    pub fn append_batch(
+        &mut self,
+        items: &[(&NewEntry, Option<(&str, u64)>)],
+    ) -> Result<Vec<Result<Entry, AppendError>>, rusqlite::Error> {
+        let mut tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut results = Vec::with_capacity(items.len());
+        for (new, used) in items {
+            let sp = tx.savepoint()?;
+            match append_in(&sp, new, *used) {
+                Ok(e) => {
+                    sp.commit()?;
+                    results.push(Ok(e));
+                }
+                // Dropping the savepoint rolls it back.
+                Err(AppendError::Replayed) => results.push(Err(AppendError::Replayed)),
+                Err(AppendError::Db(e)) => return Err(e),
+            }
+        }
+        tx.commit()?;
+        Ok(results)
     }
 
     /// Calls `f` on every entry in order.
@@ -416,7 +453,7 @@ impl AuditLog {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
     use super::*;
 
     fn entry(i: u64) -> NewEntry {
@@ -487,6 +524,34 @@ mod tests {
             .execute("DELETE FROM audit_log WHERE seq = 2", [])
             .unwrap();
         assert_eq!(log.verify().unwrap().unwrap_err().seq, 2);
+    }
+
+    #[test]
+    fn batches_commit_together_and_refuse_replays_one_by_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut log = AuditLog::open(&dir.path().join("a.sqlite")).unwrap();
+        let (a, b) = ("aa".repeat(32), "bb".repeat(32));
+        let cert = |i| NewEntry {
+            kind: Some(Kind::Certificate),
+            ..entry(i)
+        };
+        let (e1, e2, e3, e4) = (cert(1), cert(2), entry(3), cert(4));
+        let items = [
+            (&e1, Some((a.as_str(), u64::MAX >> 2))),
+            (&e2, Some((a.as_str(), u64::MAX >> 2))),
+            (&e3, None),
+            (&e4, Some((b.as_str(), u64::MAX >> 2))),
+        ];
+        let r = log.append_batch(&items).unwrap();
+        assert!(r[0].is_ok());
+        assert!(matches!(r[1], Err(AppendError::Replayed)));
+        assert_eq!(r[2].as_ref().unwrap().seq, 2);
+        assert_eq!(r[3].as_ref().unwrap().seq, 3);
+        assert_eq!(
+            r[3].as_ref().unwrap().prev_hash,
+            r[2].as_ref().unwrap().entry_hash
+        );
+        assert_eq!(log.verify().unwrap().unwrap().entries, 3);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use axum::body::Body;
@@ -55,7 +55,7 @@ struct App {
     /// The issuing key's certificate and those above it (raw), leaf-most first.
     issuing_chain: Vec<Vec<u8>>,
     issuing_cert: Option<IssuingCert>,
-    audit: Arc<Mutex<AuditLog>>,
+    audit: std::sync::mpsc::Sender<Job>,
     info: String,
 }
 
@@ -271,7 +271,7 @@ fn build_app(config: Config) -> Result<App, StartError> {
         tsa_key,
         issuing_chain,
         issuing_cert,
-        audit: Arc::new(Mutex::new(audit)),
+        audit: spawn_writer(audit)?,
         info,
     })
 }
@@ -376,27 +376,77 @@ struct TimestampRequest {
     digest: String,
 }
 
-async fn append(app: &App, entry: NewEntry, used: Option<(String, u64)>) -> Result<(), ApiError> {
-    let audit = app.audit.clone();
-    let result = tokio::task::spawn_blocking(move || {
-        let mut log = audit
-            .lock()
-            .map_err(|_| ApiError::internal("the audit log is unavailable"))?;
-        log.append(&entry, used.as_ref().map(|(h, e)| (h.as_str(), *e)))
-            .map_err(|e| match e {
-                AppendError::Replayed => ApiError::new(
-                    StatusCode::CONFLICT,
-                    "token_replayed",
-                    "this token has already been used for a certificate",
-                ),
-                AppendError::Db(e) => {
-                    ApiError::internal(format!("the audit log cannot be written: {e}"))
+/// The most entries committed in one transaction.
+const MAX_BATCH: usize = 256;
+
+/// One entry for the audit writer, and where to send the outcome.
+struct Job {
+    entry: NewEntry,
+    used: Option<(String, u64)>,
+    reply: oneshot::Sender<Result<(), ApiError>>,
+}
+
+fn append_error(e: AppendError) -> ApiError {
+    match e {
+        AppendError::Replayed => ApiError::new(
+            StatusCode::CONFLICT,
+            "token_replayed",
+            "this token has already been used for a certificate",
+        ),
+        AppendError::Db(e) => ApiError::internal(format!("the audit log cannot be written: {e}")),
+    }
+}
+
+/// The single audit writer: takes every queued entry (up to [`MAX_BATCH`]), appends them in
+/// one transaction with one disk sync (group commit), then answers each request. It ends when
+/// the service is dropped.
+fn spawn_writer(mut log: AuditLog) -> Result<std::sync::mpsc::Sender<Job>, StartError> {
+    let (tx, rx) = std::sync::mpsc::channel::<Job>();
+    std::thread::Builder::new()
+        .name("audit-writer".into())
+        .spawn(move || {
+            while let Ok(first) = rx.recv() {
+                let mut jobs = vec![first];
+                while jobs.len() < MAX_BATCH {
+                    match rx.try_recv() {
+                        Ok(j) => jobs.push(j),
+                        Err(_) => break,
+                    }
                 }
-            })
-    })
-    .await
-    .map_err(|_| ApiError::internal("the audit log writer failed"))?;
-    result.map(|_| ())
+                let items: Vec<(&NewEntry, Option<(&str, u64)>)> = jobs
+                    .iter()
+                    .map(|j| (&j.entry, j.used.as_ref().map(|(h, e)| (h.as_str(), *e))))
+                    .collect();
+                let outcome = log.append_batch(&items);
+                drop(items);
+                match outcome {
+                    Ok(results) => {
+                        for (job, r) in jobs.into_iter().zip(results) {
+                            let _ = job.reply.send(r.map(|_| ()).map_err(append_error));
+                        }
+                    }
+                    Err(e) => {
+                        for job in jobs {
+                            let _ = job.reply.send(Err(ApiError::internal(format!(
+                                "the audit log cannot be written: {e}"
+                            ))));
+                        }
+                    }
+                }
+            }
+        })?;
+    Ok(tx)
+}
+
+/// Appends an entry through the writer; returns once it is committed.
+async fn append(app: &App, entry: NewEntry, used: Option<(String, u64)>) -> Result<(), ApiError> {
+    let (reply, answer) = oneshot::channel();
+    app.audit
+        .send(Job { entry, used, reply })
+        .map_err(|_| ApiError::internal("the audit log writer has stopped"))?;
+    answer
+        .await
+        .map_err(|_| ApiError::internal("the audit log writer failed"))?
 }
 
 async fn certificate(State(app): State<Arc<App>>, req: Request) -> Result<Response, ApiError> {
