@@ -14,15 +14,19 @@
 
 use libfuzzer_sys::fuzz_target;
 use sealkit::{
-    check_signers, parse_chain, pattern_matches, Certificate, Envelope, Rotation,
-    SignatureFile, StreamVerifier, TrustPolicy,
+    check_signers, parse_chain, pattern_matches, Certificate, Envelope, Rotation, SignatureFile,
+    StreamVerifier, TrustPolicy,
 };
 use sealkit_fuzz::{chunks, Input};
 
 fuzz_target!(|data: &[u8]| {
     let mut input = Input::new(data);
     let policy_bytes = input.bytes16();
-    let now = if input.u8() & 1 == 1 { Some(input.u64()) } else { None };
+    let now = if input.u8() & 1 == 1 {
+        Some(input.u64())
+    } else {
+        None
+    };
     let rotation = input.bytes16();
     let sig = input.bytes16();
     let plan = input.str8();
@@ -69,16 +73,26 @@ fuzz_target!(|data: &[u8]| {
     let Ok(mut v) = started else {
         return;
     };
-    for s in summary.as_ref().map(|s| s.signers.as_slice()).unwrap_or_default() {
+    for s in summary
+        .as_ref()
+        .map(|s| s.signers.as_slice())
+        .unwrap_or_default()
+    {
         match s.root_key_id() {
             None => {
                 let k = policy.keys().iter().find(|k| k.key_id() == s.key_id());
-                assert!(k.is_some_and(|k| k.may_sign()), "direct signer not allowed to sign");
+                assert!(
+                    k.is_some_and(|k| k.may_sign()),
+                    "direct signer not allowed to sign"
+                );
                 assert_eq!(s.chain_depth(), 0);
             }
             Some(root) => {
                 let k = policy.keys().iter().find(|k| k.key_id() == root);
-                assert!(k.is_some_and(|k| k.may_certify()), "root not allowed to certify");
+                assert!(
+                    k.is_some_and(|k| k.may_certify()),
+                    "root not allowed to certify"
+                );
                 assert!(s.chain_depth() >= 1 && s.chain_depth() <= policy.max_chain_depth());
                 let mut allowed = policy.allowed_identities(root).peekable();
                 if allowed.peek().is_some() {
