@@ -22,8 +22,7 @@ use crate::rotation::ROTATION_TYPE;
 use crate::set::{SignatureFile, MAX_SIGNATURE_SET_LEN};
 use crate::sign::SigningKey;
 use crate::timestamp::{
-    digest_of, TimestampReceipt, CLAIM_ENVELOPE_DIGEST, LABEL_TIMESTAMP, MAX_RECEIPT_LEN,
-    TIMESTAMP_TYPE,
+    digest_of, TimestampReceipt, CLAIM_ENVELOPE_DIGEST, LABEL_TIMESTAMP, TIMESTAMP_TYPE,
 };
 use crate::verifier::sig_structure_bytes;
 use crate::Error;
@@ -204,6 +203,23 @@ fn sign1_attached(
     Ok(e.writer().position())
 }
 
+/// Signs `payload` as a CWT-style COSE_Sign1 of type `typ` (certificate, rotation statement,
+/// timestamp receipt): protected header `{1: alg, 4: kid, 16: typ}`, written into `out`.
+fn sign_cwt(
+    key: &SigningKey,
+    alg: SignatureAlg,
+    typ: &str,
+    payload: &[u8],
+    out: &mut [u8],
+) -> Result<usize, Error> {
+    let mut protected = [0u8; MAX_CWT_PROTECTED_LEN];
+    let mut e = Encoder::new(Cursor::new(&mut protected[..]));
+    encode_cwt_protected(alg, &key.public_key(), typ, &mut e)?;
+    let plen = e.writer().position();
+    let protected = protected.get(..plen).ok_or(Error::BufferTooSmall)?;
+    sign1_attached(key, protected, payload, out)
+}
+
 /// Issues a key certificate: `issuer` certifies `req.key` for the identity `req.subject`.
 /// Writes the certificate (a CWT signed as a COSE_Sign1, `docs/FORMAT.md`) into `out` and
 /// returns its length. A buffer of [`MAX_CERT_LEN`] always suffices; a
@@ -214,12 +230,6 @@ pub fn issue_certificate(
     out: &mut [u8],
 ) -> Result<usize, Error> {
     check_request(req)?;
-    let mut protected = [0u8; MAX_CWT_PROTECTED_LEN];
-    let mut e = Encoder::new(Cursor::new(&mut protected[..]));
-    encode_cwt_protected(req.alg, &issuer.public_key(), CERT_TYPE, &mut e)?;
-    let plen = e.writer().position();
-    let protected = protected.get(..plen).ok_or(Error::BufferTooSmall)?;
-
     let mut claims = [0u8; MAX_CLAIMS_LEN];
     let mut e = Encoder::new(Cursor::new(&mut claims[..]));
     encode_claims(req, &mut e).map_err(|_| Error::ArgumentTooLong)?;
@@ -227,8 +237,8 @@ pub fn issue_certificate(
     let claims = claims.get(..clen).ok_or(Error::BufferTooSmall)?;
 
     let mut cert = [0u8; MAX_CERT_LEN];
-    let n =
-        sign1_attached(issuer, protected, claims, &mut cert).map_err(|_| Error::ArgumentTooLong)?;
+    let n = sign_cwt(issuer, req.alg, CERT_TYPE, claims, &mut cert)
+        .map_err(|_| Error::ArgumentTooLong)?;
     let cert = cert.get(..n).ok_or(Error::BufferTooSmall)?;
     out.get_mut(..n)
         .ok_or(Error::BufferTooSmall)?
@@ -246,16 +256,9 @@ pub fn sign_rotation(
     issued_at: u64,
     out: &mut [u8],
 ) -> Result<usize, Error> {
-    let old = old_root.public_key();
-    if old.key_id() == new_root.key_id() {
+    if old_root.public_key().key_id() == new_root.key_id() {
         return Err(Error::DuplicateKey);
     }
-    let mut protected = [0u8; MAX_CWT_PROTECTED_LEN];
-    let mut e = Encoder::new(Cursor::new(&mut protected[..]));
-    encode_cwt_protected(SignatureAlg::Ed25519, &old, ROTATION_TYPE, &mut e)?;
-    let plen = e.writer().position();
-    let protected = protected.get(..plen).ok_or(Error::BufferTooSmall)?;
-
     let mut payload = [0u8; 64];
     let mut e = Encoder::new(Cursor::new(&mut payload[..]));
     e.map(2)
@@ -266,7 +269,7 @@ pub fn sign_rotation(
     encode_cnf(new_root, &mut e)?;
     let n = e.writer().position();
     let payload = payload.get(..n).ok_or(Error::BufferTooSmall)?;
-    sign1_attached(old_root, protected, payload, out)
+    sign_cwt(old_root, SignatureAlg::Ed25519, ROTATION_TYPE, payload, out)
 }
 
 /// Assembles a `kcwt` chain value from certificates, leaf first: one certificate alone (the
@@ -364,24 +367,13 @@ pub fn append_signature(
 /// Signs a timestamp receipt: the authority `tsa` states that the envelope whose
 /// [`envelope_digest`](crate::envelope_digest) is `envelope_digest` existed at `time` (seconds
 /// since the Unix epoch). Writes the receipt (`docs/FORMAT.md`, "Timestamp receipts") into `out`
-/// and returns its length; a buffer of [`MAX_RECEIPT_LEN`] always suffices.
+/// and returns its length; a buffer of [`MAX_RECEIPT_LEN`](crate::MAX_RECEIPT_LEN) always suffices.
 pub fn sign_timestamp(
     tsa: &SigningKey,
     envelope_digest: &[u8; 32],
     time: u64,
     out: &mut [u8],
 ) -> Result<usize, Error> {
-    let mut protected = [0u8; MAX_CWT_PROTECTED_LEN];
-    let mut e = Encoder::new(Cursor::new(&mut protected[..]));
-    encode_cwt_protected(
-        SignatureAlg::Ed25519,
-        &tsa.public_key(),
-        TIMESTAMP_TYPE,
-        &mut e,
-    )?;
-    let plen = e.writer().position();
-    let protected = protected.get(..plen).ok_or(Error::BufferTooSmall)?;
-
     let mut payload = [0u8; 64];
     let mut e = Encoder::new(Cursor::new(&mut payload[..]));
     // Keys in bytewise order of their encodings: 6 (0x06) before -65541 (0x3a...).
@@ -393,13 +385,7 @@ pub fn sign_timestamp(
         .map_err(too_small)?;
     let n = e.writer().position();
     let payload = payload.get(..n).ok_or(Error::BufferTooSmall)?;
-    let mut receipt = [0u8; MAX_RECEIPT_LEN];
-    let n = sign1_attached(tsa, protected, payload, &mut receipt)?;
-    let receipt = receipt.get(..n).ok_or(Error::BufferTooSmall)?;
-    out.get_mut(..n)
-        .ok_or(Error::BufferTooSmall)?
-        .copy_from_slice(receipt);
-    Ok(n)
+    sign_cwt(tsa, SignatureAlg::Ed25519, TIMESTAMP_TYPE, payload, out)
 }
 
 /// Attaches a timestamp receipt to a single envelope: writes the envelope with the receipt in

@@ -132,7 +132,8 @@ pub(crate) fn digest_of(env: &Envelope<'_>) -> [u8; 32] {
     h.finalize().into()
 }
 
-/// The envelope digest of a single envelope ([`digest_of`]), after parsing it strictly: what a
+/// The envelope digest of a single envelope, after parsing it strictly: SHA-256 of the envelope
+/// encoded with an empty unprotected header (its exact bytes when it carries no receipt). What a
 /// signer sends to a timestamp authority, and what a receipt must name.
 pub fn envelope_digest(envelope: &[u8]) -> Result<[u8; 32], Error> {
     Ok(digest_of(&Envelope::parse(envelope)?))
