@@ -248,7 +248,19 @@ fn sign_inner<const P: usize, const T: usize>(
         return Err(Error::ArgumentTooLong);
     }
 
-    // The to-be-signed bytes: small and bounded, so a stack buffer holds them.
+    sign1_attached::<T>(key, protected, payload, out)
+}
+
+/// Signs `payload` as a tagged COSE_Sign1 with an attached payload and an empty unprotected
+/// header, `#6.18([protected, {}, payload, signature])`, over the standard `Sig_structure`,
+/// written into `out`. The to-be-signed bytes are small and bounded, so a stack buffer of `T`
+/// bytes holds them. Envelopes, certificates, rotation statements and receipts all use this.
+pub(crate) fn sign1_attached<const T: usize>(
+    key: &SigningKey,
+    protected: &[u8],
+    payload: &[u8],
+    out: &mut [u8],
+) -> Result<usize, Error> {
     let mut tbs = [0u8; T];
     let tlen = sig_structure_bytes(protected, payload, &mut tbs)?;
     let signature = key.sign_raw(tbs.get(..tlen).ok_or(Error::BufferTooSmall)?);

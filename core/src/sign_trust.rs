@@ -20,11 +20,10 @@ use crate::key::PublicKey;
 use crate::policy::MAX_SIGNERS;
 use crate::rotation::ROTATION_TYPE;
 use crate::set::{SignatureFile, MAX_SIGNATURE_SET_LEN};
-use crate::sign::SigningKey;
+use crate::sign::{sign1_attached, SigningKey};
 use crate::timestamp::{
     digest_of, TimestampReceipt, CLAIM_ENVELOPE_DIGEST, LABEL_TIMESTAMP, TIMESTAMP_TYPE,
 };
-use crate::verifier::sig_structure_bytes;
 use crate::Error;
 
 /// The largest encoded chain: [`MAX_CHAIN_LEN`] certificates and an array head. A buffer of
@@ -181,28 +180,6 @@ fn encode_cwt_protected(
     Ok(())
 }
 
-/// Signs `payload` as a tagged COSE_Sign1 with an attached payload: `#6.18([protected, {},
-/// payload, signature])`, over the standard `Sig_structure`.
-fn sign1_attached(
-    key: &SigningKey,
-    protected: &[u8],
-    payload: &[u8],
-    out: &mut [u8],
-) -> Result<usize, Error> {
-    let mut tbs = [0u8; MAX_CWT_PROTECTED_LEN + MAX_CLAIMS_LEN + 32];
-    let tlen = sig_structure_bytes(protected, payload, &mut tbs)?;
-    let signature = key.sign_raw(tbs.get(..tlen).ok_or(Error::BufferTooSmall)?);
-    let mut e = Encoder::new(Cursor::new(out));
-    e.tag(minicbor::data::Tag::new(COSE_SIGN1_TAG))
-        .and_then(|e| e.array(4))
-        .and_then(|e| e.bytes(protected))
-        .and_then(|e| e.map(0))
-        .and_then(|e| e.bytes(payload))
-        .and_then(|e| e.bytes(&signature))
-        .map_err(too_small)?;
-    Ok(e.writer().position())
-}
-
 /// Signs `payload` as a CWT-style COSE_Sign1 of type `typ` (certificate, rotation statement,
 /// timestamp receipt): protected header `{1: alg, 4: kid, 16: typ}`, written into `out`.
 fn sign_cwt(
@@ -217,7 +194,7 @@ fn sign_cwt(
     encode_cwt_protected(alg, &key.public_key(), typ, &mut e)?;
     let plen = e.writer().position();
     let protected = protected.get(..plen).ok_or(Error::BufferTooSmall)?;
-    sign1_attached(key, protected, payload, out)
+    sign1_attached::<{ MAX_CWT_PROTECTED_LEN + MAX_CLAIMS_LEN + 32 }>(key, protected, payload, out)
 }
 
 /// Issues a key certificate: `issuer` certifies `req.key` for the identity `req.subject`.
