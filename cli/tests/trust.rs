@@ -345,8 +345,8 @@ fn revoked_keys_and_certificates_are_refused() {
     rejected(&f.verify_at(T0 + 100, &[]), "certificate_revoked", 212);
 }
 
-/// root certifies ca (may certify one level), ca certifies ci.
-fn two_links(f: &Fx) {
+/// root certifies ca as `vendor-ci-ca`, which may certify one level, for `app-*` only.
+fn intermediate(f: &Fx) {
     f.cert(
         "root",
         "ca",
@@ -354,6 +354,11 @@ fn two_links(f: &Fx) {
         "ca.cert",
         &["--ca", "1", "--scope", "app-*"],
     );
+}
+
+/// root certifies ca (may certify one level), ca certifies ci.
+fn two_links(f: &Fx) {
+    intermediate(f);
     let out = f.cert(
         "ca",
         "ci",
@@ -383,13 +388,7 @@ fn a_two_link_chain_verifies_and_a_deeper_policy_limit_refuses_it() {
 #[test]
 fn cert_issue_refuses_to_widen_its_issuer() {
     let f = Fx::new();
-    f.cert(
-        "root",
-        "ca",
-        "vendor-ci-ca",
-        "ca.cert",
-        &["--ca", "1", "--scope", "app-*"],
-    );
+    intermediate(&f);
     for (extra, name) in [
         (vec!["--scope", "*"], "scope_widened"),
         (vec!["--ca", "1"], "scope_widened"),
@@ -413,13 +412,7 @@ fn cert_issue_refuses_to_widen_its_issuer() {
 #[test]
 fn a_widened_scope_is_refused_by_the_verifier() {
     let f = Fx::new();
-    f.cert(
-        "root",
-        "ca",
-        "vendor-ci-ca",
-        "ca.cert",
-        &["--ca", "1", "--scope", "app-*"],
-    );
+    intermediate(&f);
     // Issued without --issuer-cert, so the CLI cannot check: the leaf claims every subject.
     let out = f.cert(
         "ca",
