@@ -12,12 +12,10 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use common::*;
 use sealkit::{
-    encode_chain, issue_certificate, verify_slice, ArtifactDigest, CertRequest, Certificate,
-    ContentType, HashAlg, SignOptions, SignRequest, SignatureAlg, SigningKey, TrustPolicy,
-    MAX_CERT_LEN, MAX_ENCODED_CHAIN_LEN,
+    issue_certificate, verify_slice, CertRequest, Certificate, SignatureAlg, SigningKey,
+    TrustPolicy, MAX_CERT_LEN,
 };
 use sealkit_issuer::{Config, StartError};
-use sha2::{Digest as _, Sha256};
 
 fn parse(text: &str) -> Result<Config, StartError> {
     Config::parse(text, std::path::Path::new("/nonexistent"))
@@ -159,38 +157,15 @@ async fn intermediate_issuing_key_under_an_offline_root() {
     assert_eq!(leaf.unverified_scope(), &["app-*"]);
 
     // A verifier that trusts only the offline root accepts the signature.
-    let refs: Vec<&[u8]> = chain.iter().map(Vec::as_slice).collect();
-    let mut kcwt = vec![0u8; MAX_ENCODED_CHAIN_LEN];
-    let n = encode_chain(&refs, &mut kcwt).unwrap();
     let artifact = b"app build";
-    let req = SignRequest {
-        alg: SignatureAlg::Ed25519,
-        digest: ArtifactDigest::from_bytes(HashAlg::Sha256, &Sha256::digest(artifact)).unwrap(),
-        length: artifact.len() as u64,
-        content_type: ContentType::CoapFormat(42),
-        subject: "app-linux",
-        issuer: None,
-        issued_at: now(),
-        version: None,
-    };
-    let mut env = vec![0u8; sealkit::MAX_CHAINED_ENVELOPE_LEN];
-    let m = sealkit::sign_with(
-        &eph.key,
-        &req,
-        &SignOptions {
-            chain: Some(&kcwt[..n]),
-            expires_at: None,
-        },
-        &mut env,
-    )
-    .unwrap();
+    let env = sign_with_chain(&eph, &chain, artifact, "app-linux", now());
     let mut policy = TrustPolicy::new();
     policy
         .trust_root(root.public_key(), Some("root.vendor.example"))
         .unwrap();
     policy.require_identity("dev@vendor.example").unwrap();
     policy.set_time(now());
-    let verified = verify_slice(&env[..m], artifact, &policy).unwrap();
+    let verified = verify_slice(&env, artifact, &policy).unwrap();
     assert_eq!(verified.signers()[0].identity(), Some("dev@vendor.example"));
     assert_eq!(verified.signers()[0].chain_depth(), 2);
     h.running.stop().await.unwrap();

@@ -13,50 +13,9 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use common::*;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use sealkit::{
-    encode_chain, verify_slice, ArtifactDigest, Certificate, ContentType, Error, HashAlg,
-    PublicKey, SignOptions, SignRequest, SignatureAlg, TrustPolicy, MAX_ENCODED_CHAIN_LEN,
-};
+use sealkit::{verify_slice, Certificate, Error, PublicKey, TrustPolicy};
 use serde_json::{json, Value};
 use sha2::{Digest as _, Sha256};
-
-fn b64(v: &Value) -> Vec<u8> {
-    STANDARD.decode(v.as_str().unwrap()).unwrap()
-}
-
-/// Signs `artifact` with the ephemeral key and the returned chain.
-fn sign_with_chain(
-    eph: &Ephemeral,
-    resp: &Value,
-    artifact: &[u8],
-    subject: &str,
-    at: u64,
-) -> Vec<u8> {
-    let certs: Vec<Vec<u8>> = resp["chain"].as_array().unwrap().iter().map(b64).collect();
-    let refs: Vec<&[u8]> = certs.iter().map(Vec::as_slice).collect();
-    let mut chain = vec![0u8; MAX_ENCODED_CHAIN_LEN];
-    let n = encode_chain(&refs, &mut chain).unwrap();
-    chain.truncate(n);
-    let digest = ArtifactDigest::from_bytes(HashAlg::Sha256, &Sha256::digest(artifact)).unwrap();
-    let req = SignRequest {
-        alg: SignatureAlg::Ed25519,
-        digest,
-        length: artifact.len() as u64,
-        content_type: ContentType::CoapFormat(42),
-        subject,
-        issuer: None,
-        issued_at: at,
-        version: None,
-    };
-    let opts = SignOptions {
-        chain: Some(&chain),
-        expires_at: None,
-    };
-    let mut out = vec![0u8; sealkit::MAX_CHAINED_ENVELOPE_LEN];
-    let n = sealkit::sign_with(&eph.key, &req, &opts, &mut out).unwrap();
-    out.truncate(n);
-    out
-}
 
 fn policy_for(h: &Harness, identity: &str, at: u64) -> TrustPolicy {
     let mut p = TrustPolicy::new();
@@ -105,7 +64,7 @@ async fn good_token(alg: Algorithm, kid: &str) {
 
     // A signature by the ephemeral key verifies against a policy that trusts only the issuer.
     let artifact = b"vendor app release 1.2.0";
-    let env = sign_with_chain(&eph, &v, artifact, "app-linux", after);
+    let env = sign_with_chain(&eph, &chain_of(&v), artifact, "app-linux", after);
     let verified = verify_slice(&env, artifact, &policy_for(&h, GITHUB_IDENTITY, after)).unwrap();
     assert_eq!(verified.signers()[0].identity(), Some(GITHUB_IDENTITY));
     assert_eq!(
@@ -129,7 +88,7 @@ async fn good_token(alg: Algorithm, kid: &str) {
         Error::CertificateExpired
     );
     // The scope holds: the certificate may sign app-* only.
-    let env = sign_with_chain(&eph, &v, artifact, "other-tool", after);
+    let env = sign_with_chain(&eph, &chain_of(&v), artifact, "other-tool", after);
     assert!(verify_slice(&env, artifact, &policy_for(&h, GITHUB_IDENTITY, after)).is_err());
 
     let log = sealkit_issuer::audit::AuditLog::open_read_only(&h.db).unwrap();

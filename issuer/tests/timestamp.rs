@@ -8,20 +8,12 @@
 
 mod common;
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
 use common::*;
 use sealkit::{
-    attach_receipt, encode_chain, envelope_digest, verify_slice, ArtifactDigest, ContentType,
-    Error, HashAlg, SignOptions, SignRequest, SignatureAlg, TimestampReceipt, TrustPolicy,
-    MAX_ENCODED_CHAIN_LEN,
+    attach_receipt, envelope_digest, verify_slice, Error, TimestampReceipt, TrustPolicy,
 };
-use serde_json::{json, Value};
+use serde_json::json;
 use sha2::{Digest as _, Sha256};
-
-fn b64(v: &Value) -> Vec<u8> {
-    STANDARD.decode(v.as_str().unwrap()).unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn timestamps_are_receipts_over_the_digest() {
@@ -81,34 +73,9 @@ async fn a_receipt_keeps_a_signature_verifiable_after_the_certificate_expired() 
     let h = Harness::start().await;
     let (s, v, eph) = h.certificate(&rs256(&github_claims())).await;
     assert_eq!(s, 200, "{v}");
-    let certs: Vec<Vec<u8>> = v["chain"].as_array().unwrap().iter().map(b64).collect();
-    let refs: Vec<&[u8]> = certs.iter().map(Vec::as_slice).collect();
-    let mut chain = vec![0u8; MAX_ENCODED_CHAIN_LEN];
-    let n = encode_chain(&refs, &mut chain).unwrap();
-    chain.truncate(n);
+    let certs = chain_of(&v);
     let artifact = b"vendor app 1.2.0 for linux";
-    let req = SignRequest {
-        alg: SignatureAlg::Ed25519,
-        digest: ArtifactDigest::from_bytes(HashAlg::Sha256, &Sha256::digest(artifact)).unwrap(),
-        length: artifact.len() as u64,
-        content_type: ContentType::CoapFormat(42),
-        subject: "app-linux",
-        issuer: None,
-        issued_at: now(),
-        version: None,
-    };
-    let mut env = vec![0u8; sealkit::MAX_CHAINED_ENVELOPE_LEN];
-    let n = sealkit::sign_with(
-        &eph.key,
-        &req,
-        &SignOptions {
-            chain: Some(&chain),
-            expires_at: None,
-        },
-        &mut env,
-    )
-    .unwrap();
-    env.truncate(n);
+    let env = sign_with_chain(&eph, &certs, artifact, "app-linux", now());
 
     let digest = envelope_digest(&env).unwrap();
     let (s, t) = h

@@ -14,10 +14,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use sealkit::{PublicKey, SigningKey, PUBLIC_KEY_TEXT_LEN};
+use sealkit::{
+    encode_chain, ArtifactDigest, ContentType, HashAlg, PublicKey, SignOptions, SignRequest,
+    SignatureAlg, SigningKey, MAX_ENCODED_CHAIN_LEN, PUBLIC_KEY_TEXT_LEN,
+};
 use sealkit_issuer::audit::AuditLog;
 use sealkit_issuer::{Config, Running};
 use serde_json::{json, Value};
+use sha2::{Digest as _, Sha256};
 
 pub const PROVIDER: &str = "https://token.actions.githubusercontent.com";
 pub const AUDIENCE: &str = "sealkit-issuer";
@@ -265,4 +269,53 @@ pub fn raw_token(header: &Value, claims: &Value, signature: &[u8]) -> String {
         U.encode(claims.to_string()),
         U.encode(signature)
     )
+}
+
+/// A base64 string of a JSON answer, decoded.
+pub fn b64(v: &Value) -> Vec<u8> {
+    STANDARD.decode(v.as_str().unwrap()).unwrap()
+}
+
+/// The certificates of a `/v1/certificate` answer's `chain`, leaf first.
+pub fn chain_of(answer: &Value) -> Vec<Vec<u8>> {
+    answer["chain"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(b64)
+        .collect()
+}
+
+/// Signs `artifact` (SHA-256, subject `subject`, signed at `at`) with the ephemeral key,
+/// carrying `certs` (leaf first) as its chain.
+pub fn sign_with_chain(
+    eph: &Ephemeral,
+    certs: &[Vec<u8>],
+    artifact: &[u8],
+    subject: &str,
+    at: u64,
+) -> Vec<u8> {
+    let refs: Vec<&[u8]> = certs.iter().map(Vec::as_slice).collect();
+    let mut chain = vec![0u8; MAX_ENCODED_CHAIN_LEN];
+    let n = encode_chain(&refs, &mut chain).unwrap();
+    chain.truncate(n);
+    let digest = ArtifactDigest::from_bytes(HashAlg::Sha256, &Sha256::digest(artifact)).unwrap();
+    let req = SignRequest {
+        alg: SignatureAlg::Ed25519,
+        digest,
+        length: artifact.len() as u64,
+        content_type: ContentType::CoapFormat(42),
+        subject,
+        issuer: None,
+        issued_at: at,
+        version: None,
+    };
+    let opts = SignOptions {
+        chain: Some(&chain),
+        expires_at: None,
+    };
+    let mut out = vec![0u8; sealkit::MAX_CHAINED_ENVELOPE_LEN];
+    let n = sealkit::sign_with(&eph.key, &req, &opts, &mut out).unwrap();
+    out.truncate(n);
+    out
 }
