@@ -413,15 +413,16 @@ fn certify(session: &Session, token: &str, now: u64) -> CliResult<Credential> {
     })
 }
 
-/// A checked timestamp receipt.
+/// The envelope with its checked timestamp receipt attached.
 struct Stamp {
-    receipt: Vec<u8>,
+    envelope: Vec<u8>,
     time: u64,
     kid: String,
 }
 
-/// Asks for a timestamp over `envelope`'s digest and checks the receipt against the
-/// certificate's validity.
+/// Asks for a timestamp over `envelope`'s digest, attaches the receipt (the core refuses one
+/// that does not parse or names another envelope) and checks it against the certificate's
+/// validity.
 fn timestamp(session: &Session, envelope: &[u8], cred: &Credential) -> CliResult<Stamp> {
     let digest = sealkit::envelope_digest(envelope).map_err(|error| CliError::BadArgument {
         error,
@@ -431,11 +432,24 @@ fn timestamp(session: &Session, envelope: &[u8], cred: &Credential) -> CliResult
     let answer: TimestampAnswer =
         session.post("/v1/timestamp", body.as_bytes(), "timestamp request")?;
     let receipt = decode("receipt", &answer.receipt)?;
+    let mut stamped = vec![0u8; sealkit::MAX_CHAINED_ENVELOPE_LEN];
+    let n =
+        sealkit::attach_receipt(envelope, &receipt, &mut stamped).map_err(|error| match error {
+            sealkit::Error::TimestampDigestMismatch => {
+                bad_response("the receipt is for another digest")
+            }
+            sealkit::Error::BadTimestampReceipt => {
+                bad_response(format!("the receipt does not parse ({})", error.name()))
+            }
+            error => CliError::BadArgument {
+                error,
+                context: "cannot attach the timestamp receipt".into(),
+            },
+        })?;
+    stamped.truncate(n);
+    // It parses: attach_receipt checked it.
     let parsed = sealkit::TimestampReceipt::parse(&receipt)
         .map_err(|e| bad_response(format!("the receipt does not parse ({})", e.name())))?;
-    if parsed.unverified_digest() != &digest {
-        return Err(bad_response("the receipt is for another digest"));
-    }
     let time = parsed.unverified_time();
     if time != answer.time {
         return Err(bad_response(
@@ -452,7 +466,7 @@ fn timestamp(session: &Session, envelope: &[u8], cred: &Credential) -> CliResult
     }
     Ok(Stamp {
         kid: parsed.unverified_kid().to_string(),
-        receipt,
+        envelope: stamped,
         time,
     })
 }
@@ -505,18 +519,10 @@ pub fn sign(args: &SignArgs, claims: &Claims<'_>, output: &Path) -> CliResult<()
     let signed = sign_input_with(input, &cred.key, &claims, &opts, &progress)?;
 
     let stamp = timestamp(&session, &signed.envelope, &cred)?;
-    let mut stamped = vec![0u8; sealkit::MAX_CHAINED_ENVELOPE_LEN];
-    let n = sealkit::attach_receipt(&signed.envelope, &stamp.receipt, &mut stamped).map_err(
-        |error| CliError::BadArgument {
-            error,
-            context: "cannot attach the timestamp receipt".into(),
-        },
-    )?;
-    stamped.truncate(n);
     let key_id = cred.key.public_key().key_id();
     drop(cred.key);
 
-    let bytes = trust::appended(existing.as_deref(), &stamped)?;
+    let bytes = trust::appended(existing.as_deref(), &stamp.envelope)?;
     std::fs::write(output, &bytes).map_err(|e| CliError::write(output, e))?;
 
     outln!("Signed {name} (keyless)");
