@@ -154,7 +154,7 @@ impl TrustPolicy {
 
     /// Trusts `key` to sign envelopes directly, for any identity.
     pub fn trust_key(&mut self, key: PublicKey) -> Result<&mut Self, Error> {
-        self.push(key, None, true, false)
+        self.push(key, None, true, false, false)
     }
 
     /// Trusts `key` to sign directly, only envelopes whose `iss` is exactly `identity`.
@@ -164,7 +164,7 @@ impl TrustPolicy {
         identity: &str,
     ) -> Result<&mut Self, Error> {
         let id = bounded(identity)?;
-        self.push(key, Some(id), true, false)
+        self.push(key, Some(id), true, false, false)
     }
 
     /// Trusts `key` as a root that certifies signing keys (and does not sign directly). If
@@ -187,7 +187,7 @@ impl TrustPolicy {
         if let Some(n) = name {
             self.check_text(n)?;
         }
-        self.push(key, None, may_sign, may_certify)?;
+        self.push(key, None, may_sign, may_certify, false)?;
         if let Some(n) = name {
             self.add_text(key.key_id(), TextUse::Name, n)?;
         }
@@ -206,11 +206,7 @@ impl TrustPolicy {
             entry.may_timestamp = true;
             return Ok(self);
         }
-        self.push(key, None, false, false)?;
-        if let Some(entry) = self.keys.last_mut() {
-            entry.may_timestamp = true;
-        }
-        Ok(self)
+        self.push(key, None, false, false, true)
     }
 
     /// Requires every counted signer's envelope to carry a timestamp receipt from a trusted
@@ -227,6 +223,7 @@ impl TrustPolicy {
         identity: Option<String<MAX_IDENTITY_LEN>>,
         may_sign: bool,
         may_certify: bool,
+        may_timestamp: bool,
     ) -> Result<&mut Self, Error> {
         let kid = key.key_id();
         // Key ids must be unique so that a kid selects exactly one key.
@@ -240,7 +237,7 @@ impl TrustPolicy {
                 identity,
                 may_sign,
                 may_certify,
-                may_timestamp: false,
+                may_timestamp,
             })
             .map_err(|_| Error::TooManyKeys)?;
         Ok(self)
